@@ -1,0 +1,430 @@
+"""Grid geography of the Calais area (2015): zones, ways in, fences and walking routes.
+
+The map is a TOML file (``sim/maps/calais.toml`` by default) holding a character grid of
+200 m cells, a legend from characters to zone names, named points and the definition of the
+three ways migrants use to try to cross (``port``, ``beach``, ``tunnel``).  A :class:`CalaisMap`
+holds the static terrain plus a mutable fence layer; :meth:`CalaisMap.routes` gives the walking
+route from the camp to the nearest entry cell of each way, lengthened by fences.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
+"""The ways in, in the index order used everywhere."""
+
+ZONES: tuple[str, ...] = (
+    "sea",
+    "beach",
+    "town",
+    "camp",
+    "port",
+    "port_access",
+    "approach_road",
+    "lorry_park",
+    "motorway",
+    "tunnel_terminal",
+    "tunnel_access",
+    "open",
+    "water",
+)
+"""Zone names; the index of a name is its code in :attr:`CalaisMap.terrain`."""
+
+ZONE_COLOURS: dict[str, str] = {
+    "sea": "#2f6db3",
+    "beach": "#f1e0a0",
+    "town": "#b9aea3",
+    "camp": "#e8742a",
+    "port": "#6f7487",
+    "port_access": "#ffd21f",
+    "approach_road": "#8a5a2b",
+    "lorry_park": "#9b6cc4",
+    "motorway": "#2b2b2b",
+    "tunnel_terminal": "#4f7f5a",
+    "tunnel_access": "#ff3fb4",
+    "open": "#cfe6a8",
+    "water": "#7ab8e8",
+}
+"""A matplotlib colour (hex string) per zone, for drawing the map."""
+
+WALK_COST: dict[str, float] = {
+    "sea": math.inf,
+    "water": math.inf,
+    "beach": 1.2,
+    "town": 1.0,
+    "camp": 1.0,
+    "open": 1.0,
+    "approach_road": 1.5,
+    "lorry_park": 1.5,
+    "motorway": 2.0,
+    "port": 3.0,
+    "port_access": 1.0,
+    "tunnel_terminal": 3.0,
+    "tunnel_access": 1.0,
+}
+"""Walking cost per zone, as a multiple of the plain distance (inf = impassable).
+
+The secured interiors of the port and of the tunnel terminal are costly so that routes to
+one way never cut through another way's premises."""
+
+FENCE_CLIMB_CELLS: float = 5.0
+"""Extra walking cost of entering a cell with fence strength 1, in cells' worth of distance."""
+
+IMPASSABLE: frozenset[str] = frozenset(z for z, c in WALK_COST.items() if math.isinf(c))
+
+_NEIGHBOURS: tuple[tuple[int, int], ...] = (
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+)
+
+
+class MapError(ValueError):
+    """A map file is malformed; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A walking route from the camp centre to the entry cell of one way."""
+
+    way: str
+    cells: np.ndarray  # (k, 2) int (col, row), camp centre first, entry cell last
+    length_m: float  # effective walking length in metres (terrain and fence costs included)
+
+    def hours(self, speed_kmh: float) -> float:
+        """Walking time in hours at ``speed_kmh`` over the effective length."""
+        if speed_kmh <= 0:
+            raise ValueError(f"speed_kmh must be positive, got {speed_kmh}")
+        return self.length_m / 1000.0 / speed_kmh
+
+
+def _hex_to_rgb(colour: str) -> tuple[float, float, float]:
+    h = colour.lstrip("#")
+    return (int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0)
+
+
+def _cells_of(mask: np.ndarray) -> np.ndarray:
+    """(n, 2) int array of (col, row) of the True cells of a (height, width) mask."""
+    rows, cols = np.nonzero(mask)
+    return np.column_stack([cols, rows]).astype(np.int64)
+
+
+def _dilate8(mask: np.ndarray) -> np.ndarray:
+    """Mask grown by one cell in the 8-neighbourhood."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dc, dr in _NEIGHBOURS:
+        src = mask[max(0, -dr) : h - max(0, dr), max(0, -dc) : w - max(0, dc)]
+        out[max(0, dr) : h - max(0, -dr), max(0, dc) : w - max(0, -dc)] |= src
+    return out
+
+
+class _Graph:
+    """Static 8-connected walking graph of a terrain; weights depend on the fence layer."""
+
+    def __init__(self, terrain: np.ndarray, cell_m: float) -> None:
+        h, w = terrain.shape
+        cost = np.array([WALK_COST[z] for z in ZONES])[terrain]
+        walkable = np.isfinite(cost)
+        src: list[np.ndarray] = []
+        dst: list[np.ndarray] = []
+        step: list[np.ndarray] = []
+        rows, cols = np.mgrid[0:h, 0:w]
+        for dc, dr in _NEIGHBOURS:
+            r2, c2 = rows + dr, cols + dc
+            ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w) & walkable
+            r2c, c2c = np.clip(r2, 0, h - 1), np.clip(c2, 0, w - 1)
+            ok &= walkable[r2c, c2c]
+            if dc and dr:  # no corner cutting past impassable cells
+                ok &= walkable[rows, c2c] & walkable[r2c, cols]
+            src.append((rows * w + cols)[ok])
+            dst.append((r2c * w + c2c)[ok])
+            step.append(np.full(int(ok.sum()), cell_m * (math.sqrt(2.0) if dc and dr else 1.0)))
+        self.n = h * w
+        self.src = np.concatenate(src)
+        self.dst = np.concatenate(dst)
+        self.base = np.concatenate(step) * cost.ravel()[self.dst]
+        self.climb_m = FENCE_CLIMB_CELLS * cell_m
+
+    def distances(self, fence: np.ndarray, source: int) -> tuple[np.ndarray, np.ndarray]:
+        """Shortest effective distances (m) and predecessors from ``source`` (flat index)."""
+        weights = self.base + self.climb_m * fence.ravel().astype(np.float64)[self.dst]
+        graph = csr_matrix((weights, (self.src, self.dst)), shape=(self.n, self.n))
+        dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
+        return dist, pred
+
+
+class CalaisMap:
+    """The Calais grid: static terrain, named points, ways in, and a mutable fence layer."""
+
+    cell_m: float
+    width: int
+    height: int
+    terrain: np.ndarray
+    points: dict[str, tuple[int, int]]
+    entry_cells: dict[str, np.ndarray]
+    patrol_cells: dict[str, np.ndarray]
+    fence_cells: dict[str, np.ndarray]
+    camp_cells: np.ndarray
+    fence: np.ndarray
+    fence_version: int
+
+    def __init__(
+        self,
+        *,
+        cell_m: float,
+        terrain: np.ndarray,
+        points: dict[str, tuple[int, int]],
+        entry_cells: dict[str, np.ndarray],
+        fence_cells: dict[str, np.ndarray],
+        source: str = "<memory>",
+    ) -> None:
+        self.source = source
+        self.cell_m = float(cell_m)
+        self.height, self.width = terrain.shape
+        self.terrain = terrain
+        self.terrain.flags.writeable = False
+        self.points = dict(points)
+        self.entry_cells = entry_cells
+        self.fence_cells = fence_cells
+        land = ~np.isin(terrain, [ZONES.index(z) for z in IMPASSABLE])
+        self.patrol_cells = {}
+        for way, cells in entry_cells.items():
+            mask = np.zeros(terrain.shape, dtype=bool)
+            mask[cells[:, 1], cells[:, 0]] = True
+            self.patrol_cells[way] = _cells_of(_dilate8(mask) & land)
+        self.camp_cells = _cells_of(terrain == ZONES.index("camp"))
+        self.fence = np.zeros(terrain.shape, dtype=np.float32)
+        self.fence_version = 0
+        self._graph = _Graph(terrain, self.cell_m)
+        self._cache: tuple[int, np.ndarray, dict[str, Route]] | None = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> CalaisMap:
+        """Load and validate a map file; default: the packaged ``sim/maps/calais.toml``."""
+        if path is None:
+            res = importlib.resources.files("sim").joinpath("maps", "calais.toml")
+            name = str(res)
+            try:
+                text = res.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise MapError(f"{name}: cannot read the packaged map: {exc}") from exc
+        else:
+            name = str(path)
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise MapError(f"{name}: cannot read map file: {exc}") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MapError(f"{name}: not valid TOML: {exc}") from exc
+        return cls._from_dict(data, name)
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any], name: str) -> CalaisMap:
+        def fail(msg: str) -> MapError:
+            return MapError(f"{name}: {msg}")
+
+        cell_m = data.get("cell_m")
+        if isinstance(cell_m, bool) or not isinstance(cell_m, int | float) or cell_m <= 0:
+            raise fail(f"'cell_m' must be a positive number, got {cell_m!r}")
+
+        legend = data.get("legend")
+        if not isinstance(legend, dict) or not legend:
+            raise fail("missing or empty [legend] table")
+        codes: dict[str, int] = {}
+        for ch, zone in legend.items():
+            if len(ch) != 1:
+                raise fail(f"legend key {ch!r} is not a single character")
+            if zone not in ZONES:
+                raise fail(f"legend maps {ch!r} to unknown zone {zone!r} (known: {list(ZONES)})")
+            codes[ch] = ZONES.index(zone)
+
+        grid = data.get("grid")
+        if not isinstance(grid, str):
+            raise fail("missing 'grid' string")
+        rows = [r.rstrip("\r") for r in grid.strip("\n").split("\n")]
+        if not rows or not rows[0]:
+            raise fail("the grid is empty")
+        width = len(rows[0])
+        for i, row in enumerate(rows):
+            if len(row) != width:
+                raise fail(f"grid row {i} has {len(row)} characters, row 0 has {width}")
+            for j, ch in enumerate(row):
+                if ch not in codes:
+                    raise fail(f"grid row {i}, column {j}: character {ch!r} is not in the legend")
+        terrain = np.array([[codes[ch] for ch in row] for row in rows], dtype=np.int8)
+        height = len(rows)
+        impassable = [ZONES.index(z) for z in IMPASSABLE]
+
+        raw_points = data.get("points", {})
+        if not isinstance(raw_points, dict):
+            raise fail("[points] must be a table of name = [col, row]")
+        points: dict[str, tuple[int, int]] = {}
+        for pname, value in raw_points.items():
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            ):
+                raise fail(f"point {pname!r} must be [col, row] integers, got {value!r}")
+            col, row = value
+            if not (0 <= col < width and 0 <= row < height):
+                raise fail(f"point {pname!r} {value} is outside the {width}x{height} grid")
+            if terrain[row, col] in impassable:
+                zone = ZONES[terrain[row, col]]
+                raise fail(f"point {pname!r} {value} is not on land (zone {zone!r})")
+            points[pname] = (col, row)
+
+        camp_code = ZONES.index("camp")
+        if not (terrain == camp_code).any():
+            raise fail("the grid has no camp cells (zone 'camp')")
+        if "camp_centre" not in points:
+            raise fail("missing point 'camp_centre'")
+        cc, cr = points["camp_centre"]
+        if terrain[cr, cc] != camp_code:
+            raise fail(f"point 'camp_centre' {[cc, cr]} is not on a camp cell")
+
+        ways = data.get("ways")
+        if not isinstance(ways, dict):
+            raise fail("missing [ways] table")
+        entry_cells: dict[str, np.ndarray] = {}
+        fence_cells: dict[str, np.ndarray] = {}
+        for way in WAYS:
+            spec = ways.get(way)
+            if not isinstance(spec, dict):
+                raise fail(f"missing [ways.{way}] table")
+            entry_mask = cls._zone_spec(spec, "entry", terrain, fail, way)
+            if "adjacent_to" in spec:
+                entry_mask &= _dilate8(cls._zone_spec(spec, "adjacent_to", terrain, fail, way))
+            if not entry_mask.any():
+                raise fail(f"way {way!r} has no entry cells")
+            fence_mask = entry_mask.copy()
+            if "fence_perimeter" in spec:
+                zone_mask = cls._zone_spec(spec, "fence_perimeter", terrain, fail, way)
+                outside = ~(zone_mask | entry_mask)
+                fence_mask |= zone_mask & _dilate8(outside)
+            entry_cells[way] = _cells_of(entry_mask)
+            fence_cells[way] = _cells_of(fence_mask)
+        unknown = set(ways) - set(WAYS)
+        if unknown:
+            raise fail(f"unknown way(s) {sorted(unknown)} in [ways] (known: {list(WAYS)})")
+
+        cmap = cls(
+            cell_m=float(cell_m),
+            terrain=terrain,
+            points=points,
+            entry_cells=entry_cells,
+            fence_cells=fence_cells,
+            source=name,
+        )
+        dist, _ = cmap._graph.distances(cmap.fence, cr * width + cc)
+        for way in WAYS:
+            cells = entry_cells[way]
+            if not np.isfinite(dist[cells[:, 1] * width + cells[:, 0]]).any():
+                raise fail(f"no entry cell of way {way!r} is reachable from 'camp_centre'")
+        return cmap
+
+    @staticmethod
+    def _zone_spec(spec: dict[str, Any], key: str, terrain: np.ndarray, fail: Any, way: str):
+        zone = spec.get(key)
+        if zone not in ZONES:
+            raise fail(f"[ways.{way}] {key} = {zone!r} is not a zone name")
+        return terrain == ZONES.index(zone)
+
+    # ------------------------------------------------------------------ state
+    def copy(self) -> CalaisMap:
+        """A map sharing the static terrain but with its own, independent fence layer."""
+        new = object.__new__(CalaisMap)
+        new.__dict__.update(self.__dict__)
+        new.points = dict(self.points)
+        new.fence = self.fence.copy()
+        # the route cache stays valid: it is keyed on the fence state, which is equal here
+        return new
+
+    def _check_way(self, way: str) -> None:
+        if way not in WAYS:
+            raise ValueError(f"unknown way {way!r}; expected one of {WAYS}")
+
+    def raise_fence(self, way: str, level: float) -> None:
+        """Raise the fence along ``way``'s fence line to at least ``level`` (in [0, 1])."""
+        self._check_way(way)
+        if not 0.0 <= level <= 1.0:
+            raise ValueError(f"fence level must be in [0, 1], got {level}")
+        cells = self.fence_cells[way]
+        current = self.fence[cells[:, 1], cells[:, 0]]
+        new = np.maximum(current, np.float32(level))
+        if np.any(new != current):
+            self.fence[cells[:, 1], cells[:, 0]] = new
+            self.fence_version += 1
+
+    def fence_level(self, way: str) -> float:
+        """Mean fence strength over ``way``'s entry cells."""
+        self._check_way(way)
+        cells = self.entry_cells[way]
+        return float(self.fence[cells[:, 1], cells[:, 0]].mean())
+
+    # ------------------------------------------------------------------ routes
+    def routes(self) -> dict[str, Route]:
+        """Walking routes camp_centre -> nearest entry cell of each way (cached per fence state)."""
+        if (
+            self._cache is not None
+            and self._cache[0] == self.fence_version
+            and np.array_equal(self._cache[1], self.fence)
+        ):
+            return self._cache[2]
+        cc, cr = self.points["camp_centre"]
+        dist, pred = self._graph.distances(self.fence, cr * self.width + cc)
+        out: dict[str, Route] = {}
+        for way in WAYS:
+            cells = self.entry_cells[way]
+            flat = cells[:, 1] * self.width + cells[:, 0]
+            target = int(flat[int(np.argmin(dist[flat]))])
+            if not np.isfinite(dist[target]):
+                raise RuntimeError(f"{self.source}: way {way!r} unreachable from the camp")
+            path = [target]
+            while path[-1] != cr * self.width + cc:
+                path.append(int(pred[path[-1]]))
+            idx = np.array(path[::-1], dtype=np.int64)
+            route_cells = np.column_stack([idx % self.width, idx // self.width])
+            route_cells.flags.writeable = False  # routes may be shared between map copies
+            out[way] = Route(way=way, cells=route_cells, length_m=float(dist[target]))
+        self._cache = (self.fence_version, self.fence.copy(), out)
+        return out
+
+    def distance_km(self, way: str) -> float:
+        """Effective walking distance from the camp to ``way`` in km."""
+        self._check_way(way)
+        return self.routes()[way].length_m / 1000.0
+
+    # ------------------------------------------------------------------ views
+    def zone_mask(self, zone: str) -> np.ndarray:
+        """Boolean (height, width) mask of the cells of ``zone``."""
+        if zone not in ZONES:
+            raise ValueError(f"unknown zone {zone!r}; expected one of {ZONES}")
+        return self.terrain == ZONES.index(zone)
+
+    def rgb(self) -> np.ndarray:
+        """(height, width, 3) float image by :data:`ZONE_COLOURS`, fenced cells shaded red."""
+        palette = np.array([_hex_to_rgb(ZONE_COLOURS[z]) for z in ZONES])
+        img = palette[self.terrain]
+        f = np.clip(self.fence.astype(np.float64), 0.0, 1.0)[..., None] * 0.85
+        fence_red = np.array([0.6, 0.0, 0.0])
+        return img * (1.0 - f) + fence_red * f
