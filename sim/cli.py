@@ -1,0 +1,218 @@
+"""The command line: ``calais-sim run``, ``validate`` and the commands of the other modules.
+
+Exit codes: 0 success, 1 a run failed, 2 bad input (one message naming the file, the key and
+what is wrong; a traceback only with ``--debug``), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.geography import MapError
+from sim.results import ResultsError
+from sim.scenario import ScenarioError
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+EXTENSIONS: tuple[str, ...] = ()
+"""Modules that add commands: each has ``add_commands(subparsers)``."""
+
+
+class UsageError(Exception):
+    """Bad input on the command line that is not about a scenario file."""
+
+
+class RunFailed(Exception):
+    """A run (or some runs of a sweep) failed; the message says which."""
+
+
+BAD_INPUT = (ScenarioError, MapError, ResultsError, UsageError)
+
+
+def days_arg(text: str) -> int:
+    """Parse a positive number of days."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def seed_arg(text: str) -> int:
+    """Parse a non-negative seed."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, not {value}")
+    return value
+
+
+def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that runs scenarios shares: --days, --seed, --set."""
+    parser.add_argument("--days", type=days_arg, help="days to simulate (default: the file's)")
+    parser.add_argument("--seed", type=seed_arg, help="seed (default: the file's)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter by its dotted key, e.g. policies.port_fencing.enabled=true "
+        "or population.initial_migrants=10000 (repeatable)",
+    )
+
+
+def scenario_overrides(args: argparse.Namespace) -> list[str]:
+    """The --set assignments plus --days and --seed as assignments."""
+    extra = list(args.overrides)
+    if args.days is not None:
+        extra.append(f"days={args.days}")
+    if args.seed is not None:
+        extra.append(f"seed={args.seed}")
+    return extra
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario and write its results."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from sim.metrics import MAIN_OUTCOMES, OUTCOME_BY_NAME, summarise
+    from sim.model import CalaisModel
+    from sim.plots import overview
+    from sim.results import write_run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, scenario_overrides(args))
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    seq = np.random.SeedSequence(scenario.seed)
+    started = time.perf_counter()
+    model = CalaisModel(scenario, seed=seq)
+    with tqdm(
+        total=scenario.days,
+        unit="day",
+        desc=scenario.name,
+        disable=args.quiet or None,
+        file=sys.stderr,
+    ) as bar:
+        frame = model.run(progress=lambda _day: bar.update(1))
+    wall = time.perf_counter() - started
+    figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
+    write_run(
+        out,
+        frame,
+        scenario.to_toml(),
+        {"seed": scenario.seed, "entropy": seq.entropy, "spawn_key": list(seq.spawn_key)},
+        figure,
+        extra={"scenario_name": scenario.name, "wall_seconds": round(wall, 3)},
+    )
+    totals = summarise(frame)
+    print(
+        f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
+        f"{scenario.seed}, {wall:.1f} s"
+    )
+    for name in MAIN_OUTCOMES:
+        o = OUTCOME_BY_NAME[name]
+        how = "total" if o.summary == "sum" else "mean a day"
+        print(f"  {name:<26} {totals[name]:>14,.0f}  {o.unit} ({how})")
+    print(f"results in {out}/ (timeseries.parquet, manifest.json, overview.png)")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files and say what is wrong with each."""
+    from sim.scenario import load_scenario
+
+    bad = 0
+    for path in args.scenarios:
+        try:
+            scenario = load_scenario(path, args.overrides)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            bad += 1
+        else:
+            names = ", ".join(type(m).name for m in scenario.measures) or "no measures"
+            print(
+                f"ok: {path}: {scenario.name}, {scenario.days} days from "
+                f"{scenario.start_date} ({names})"
+            )
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    parser = argparse.ArgumentParser(
+        prog="calais-sim",
+        description="Agent-based simulation of migration flows and border measures at Calais.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run one scenario", description=cmd_run.__doc__)
+    run.add_argument("scenario", help="scenario file (TOML)")
+    add_scenario_options(run)
+    run.add_argument("--out", help="output directory (default: results/<scenario name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario files", description=cmd_validate.__doc__)
+    val.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
+    val.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="check with these overrides applied",
+    )
+    val.set_defaults(func=cmd_validate)
+
+    for name in EXTENSIONS:
+        importlib.import_module(name).add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``calais-sim``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BAD_INPUT as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"calais-sim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunFailed as exc:
+        print(f"calais-sim: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except KeyboardInterrupt:
+        print("calais-sim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a failed run: one line, a traceback only on request
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"calais-sim: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+
+
+def entry() -> None:
+    """Console-script wrapper: exit with main()'s code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

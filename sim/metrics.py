@@ -1,0 +1,181 @@
+"""The daily outcomes, declared once.
+
+Every table, plot and comparison draws its list of outcomes from :data:`OUTCOMES`: the name of
+the column, what it counts, its unit, whether more is better or worse, and how a run's days are
+summarised into one number (``sum`` over the days, ``mean`` of the days, or the ``last`` day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One daily outcome column."""
+
+    name: str
+    doc: str
+    unit: str
+    better: Literal["lower", "higher", None]
+    summary: Literal["sum", "mean", "last"]
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "migrants_present",
+        "Migrants in and around Calais at the end of the day.",
+        "people",
+        None,
+        "mean",
+    ),
+    Outcome("arrivals", "Migrants who arrived from upstream.", "people", "lower", "sum"),
+    Outcome("attempts_port", "Tries to get into a lorry at the port.", "tries", None, "sum"),
+    Outcome("attempts_beach", "Tries to reach the port via the beach.", "tries", None, "sum"),
+    Outcome("attempts_tunnel", "Tries at the tunnel terminal.", "tries", None, "sum"),
+    Outcome("attempts_total", "Tries at all ways in.", "tries", "lower", "sum"),
+    Outcome(
+        "crossings_port", "Migrants who reached the UK via the port.", "people", "lower", "sum"
+    ),
+    Outcome(
+        "crossings_beach",
+        "Migrants who reached the UK via the beach and the port.",
+        "people",
+        "lower",
+        "sum",
+    ),
+    Outcome(
+        "crossings_tunnel", "Migrants who reached the UK via the tunnel.", "people", "lower", "sum"
+    ),
+    Outcome("crossings_total", "Migrants who reached the UK.", "people", "lower", "sum"),
+    Outcome("detections", "Tries detected and stopped.", "tries", None, "sum"),
+    Outcome("injuries", "Migrants injured while trying.", "people", "lower", "sum"),
+    Outcome("deaths", "Migrants who died while trying.", "people", "lower", "sum"),
+    Outcome(
+        "asylum_claims_france",
+        "Migrants who claimed asylum in France and left the camp.",
+        "people",
+        None,
+        "sum",
+    ),
+    Outcome("departures", "Migrants who gave up and left Calais.", "people", None, "sum"),
+    Outcome(
+        "removals",
+        "Detected migrants with no protection claim who were removed.",
+        "people",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "victims_protected",
+        "Victims of trafficking identified and taken out of exploitation.",
+        "people",
+        "higher",
+        "sum",
+    ),
+    Outcome(
+        "smuggled_attempts",
+        "Tries made with a place bought from a network.",
+        "tries",
+        "lower",
+        "sum",
+    ),
+    Outcome(
+        "networks_active",
+        "Smuggling networks operating at the end of the day.",
+        "networks",
+        "lower",
+        "mean",
+    ),
+    Outcome(
+        "networks_dismantled", "Networks dismantled by investigators.", "networks", "higher", "sum"
+    ),
+    Outcome("smuggling_revenue_eur", "Money paid to networks for places.", "EUR", "lower", "sum"),
+    Outcome(
+        "enforcement_units",
+        "Enforcement units deployed at the end of the day.",
+        "units",
+        None,
+        "mean",
+    ),
+    Outcome(
+        "traffic_disruption_hours",
+        "Hours of lost traffic at the port and the tunnel "
+        "(an hour at half capacity counts as half an hour).",
+        "hours",
+        "lower",
+        "sum",
+    ),
+    Outcome(
+        "lorry_queue",
+        "Lorries queued for the port and the tunnel at the end of the day.",
+        "lorries",
+        "lower",
+        "mean",
+    ),
+    Outcome("spend_eur", "Money spent on measures.", "EUR", None, "sum"),
+)
+"""All daily outcomes, in column order (after ``day`` and ``date``)."""
+
+OUTCOME_BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+COLUMNS: tuple[str, ...] = ("day", "date", *(o.name for o in OUTCOMES))
+"""The columns of a run's daily time series."""
+MAIN_OUTCOMES: tuple[str, ...] = (
+    "crossings_total",
+    "attempts_total",
+    "deaths",
+    "injuries",
+    "migrants_present",
+    "networks_active",
+    "traffic_disruption_hours",
+    "spend_eur",
+)
+"""The outcomes shown first in summaries, plots and the app."""
+EXITS: tuple[str, ...] = (
+    "crossings_total",
+    "deaths",
+    "asylum_claims_france",
+    "departures",
+    "removals",
+    "victims_protected",
+)
+"""Ways of leaving the population: ``migrants_present`` changes by ``arrivals`` minus these."""
+
+
+class DayCounter:
+    """Accumulates the current day's outcomes; the model adds to it, then closes the day."""
+
+    def __init__(self) -> None:
+        self.index = {o.name: i for i, o in enumerate(OUTCOMES)}
+        self.values = np.zeros(len(OUTCOMES))
+
+    def add(self, name: str, amount: float) -> None:
+        """Add ``amount`` to today's ``name``."""
+        self.values[self.index[name]] += amount
+
+    def set(self, name: str, value: float) -> None:
+        """Set today's ``name`` (for levels such as ``migrants_present``)."""
+        self.values[self.index[name]] = value
+
+    def close(self) -> np.ndarray:
+        """Return today's values and start a new day at zero."""
+        out = self.values.copy()
+        self.values[:] = 0.0
+        return out
+
+
+def summarise(frame) -> dict[str, float]:
+    """One number per outcome for a run's daily frame: totals, means or last values."""
+    out: dict[str, float] = {}
+    for o in OUTCOMES:
+        col = frame[o.name]
+        if o.summary == "sum":
+            out[o.name] = float(col.sum())
+        elif o.summary == "mean":
+            out[o.name] = float(col.mean())
+        else:
+            out[o.name] = float(col.iloc[-1])
+    return out

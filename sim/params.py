@@ -1,0 +1,556 @@
+"""Every parameter of the model in one place, with its default, unit, meaning and source.
+
+A parameter is a field of a frozen dataclass declared with :func:`param`. The scenario loader,
+the documentation (``docs/scenarios.md``), the command line's ``--set`` and the web app's
+controls all read these declarations, so a parameter is described exactly once.
+
+Sources are the figures in ``docs/facts.md`` where one exists; "assumption" marks a value chosen
+by judgement and "calibrated" a value fitted to the 2015 record (see ``docs/validation.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
+"""The three ways in, in the index order used by every per-way array."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a parameter means: its unit, explanation, source and valid range."""
+
+    unit: str
+    doc: str
+    source: str = "assumption"
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+def param(
+    default: Any,
+    unit: str,
+    doc: str,
+    source: str = "assumption",
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """Declare a parameter field with its default and its description."""
+    spec = Spec(unit=unit, doc=doc, source=source, lo=lo, hi=hi, choices=choices)
+    return field(default=default, metadata={"spec": spec})
+
+
+def specs(cls: type) -> dict[str, tuple[Any, Spec]]:
+    """Map each parameter of a dataclass to its ``(default, Spec)``."""
+    return {f.name: (f.default, f.metadata["spec"]) for f in dataclasses.fields(cls)}
+
+
+def value_type(default: Any) -> type:
+    """The Python type a parameter's values must have, judged from its default."""
+    if isinstance(default, bool):
+        return bool
+    if isinstance(default, int | float):
+        return float if isinstance(default, float) else int
+    if isinstance(default, dt.date):
+        return dt.date
+    return type(default)
+
+
+DayLike = int | dt.date
+"""A day given either as an offset from the scenario's start or as a calendar date."""
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who is in Calais at the start and who arrives."""
+
+    initial_migrants: int = param(
+        2500,
+        "people",
+        "Migrants in and around the camp on the first day.",
+        "BBC, 'Calais migrants: how many are there' (early June 2015: about 2,500)",
+        0,
+        2_000_000,
+    )
+    daily_arrivals: float = param(
+        80.0,
+        "people/day",
+        "Mean arrivals from upstream each day (Poisson).",
+        "calibrated: population 2,500 (early June) to 3,000 (early July 2015)",
+        0,
+        100_000,
+    )
+    protection_share: float = param(
+        0.7,
+        "share",
+        "Share of migrants with a strong claim to international protection "
+        "(Eritrea, Sudan, Syria, Afghanistan dominated Calais in 2015); the rest can be removed.",
+        "assumption",
+        0,
+        1,
+    )
+    money_median_eur: float = param(
+        900.0,
+        "EUR",
+        "Median money a migrant holds on arrival (lognormal).",
+        "assumption",
+        0,
+        1e6,
+    )
+    money_spread: float = param(
+        0.9,
+        "log-sd",
+        "Spread of money on arrival (sd of its logarithm).",
+        "assumption",
+        0,
+        5,
+    )
+    uk_appeal_mean: float = param(
+        0.8,
+        "0-1",
+        "Mean strength of preference for the UK over staying in France "
+        "(family, language, belief in work and asylum prospects).",
+        "assumption",
+        0,
+        1,
+    )
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How migrants decide: when to go out, which way, when to give up."""
+
+    night_start_hour: int = param(
+        21,
+        "hour",
+        "Clock hour at which migrants set out from the camp.",
+        "assumption",
+        0,
+        23,
+    )
+    night_end_hour: int = param(
+        6,
+        "hour",
+        "Clock hour by which everyone still out walks back.",
+        "assumption",
+        0,
+        23,
+    )
+    try_propensity: float = param(
+        0.3,
+        "share/night",
+        "Chance that a migrant in the camp goes out on a given night.",
+        "calibrated: about 500 tries a night at the tunnel in early July 2015",
+        0,
+        1,
+    )
+    tries_per_night: int = param(
+        2,
+        "tries",
+        "Most tries a migrant makes at a way in during one night.",
+        "assumption",
+        1,
+        24,
+    )
+    walk_speed_kmh: float = param(
+        4.0,
+        "km/h",
+        "Walking speed on the grid.",
+        "assumption",
+        0.5,
+        10,
+    )
+    prior_success: float = param(
+        0.08,
+        "probability",
+        "What a newcomer believes a night's try at any way in achieves.",
+        "assumption",
+        0.0001,
+        1,
+    )
+    learning_rate: float = param(
+        0.25,
+        "0-1",
+        "Weight of a migrant's own latest outcome in its belief about that way.",
+        "assumption",
+        0,
+        1,
+    )
+    social_rate: float = param(
+        0.15,
+        "0-1/day",
+        "Daily pull of each belief towards the success rate heard in the camp.",
+        "assumption (Routes and Rumours, Hinsch and Bijak 2023)",
+        0,
+        1,
+    )
+    success_weight: float = param(
+        2.5,
+        "utility/log-odds",
+        "Weight of believed success in choosing a way in.",
+        "assumption",
+        0,
+        50,
+    )
+    distance_weight: float = param(
+        0.12,
+        "utility/km",
+        "Disutility of each kilometre walked to a way in.",
+        "assumption",
+        0,
+        10,
+    )
+    risk_weight: float = param(
+        60.0,
+        "utility/probability",
+        "Disutility of the chance of death or injury per try.",
+        "assumption",
+        0,
+        1e5,
+    )
+    give_up_failures: float = param(
+        40.0,
+        "failures",
+        "Mean failed nights after which a migrant is fully discouraged.",
+        "assumption",
+        1,
+        1e4,
+    )
+    asylum_hazard: float = param(
+        0.006,
+        "share/day",
+        "Daily chance of claiming asylum in France for a fully discouraged "
+        "migrant with no pull to the UK.",
+        "assumption",
+        0,
+        1,
+    )
+    departure_hazard: float = param(
+        0.003,
+        "share/day",
+        "Daily chance that a fully discouraged migrant leaves Calais.",
+        "assumption",
+        0,
+        1,
+    )
+    injury_recovery_days: int = param(
+        7,
+        "days",
+        "Days an injured migrant stays in the camp before trying again.",
+        "assumption",
+        0,
+        365,
+    )
+
+
+@dataclass(frozen=True)
+class Smuggling:
+    """Smuggling networks: their number, capacity, prices and how they are dismantled."""
+
+    initial_networks: int = param(
+        9,
+        "networks",
+        "Networks operating on the first day, spread over the ways in.",
+        "assumption",
+        0,
+        500,
+    )
+    places_per_night: int = param(
+        6,
+        "places/night",
+        "Places one network can sell each night.",
+        "assumption",
+        0,
+        1000,
+    )
+    price_eur: float = param(
+        1200.0,
+        "EUR",
+        "Price of one smuggled try (placing in a chosen lorry).",
+        "assumption (press reports of EUR 1,000-5,000 for 'guaranteed' passage)",
+        0,
+        1e5,
+    )
+    success_multiplier: float = param(
+        2.5,
+        "x",
+        "How much more likely a smuggled try is to succeed than a lone one.",
+        "assumption",
+        1,
+        50,
+    )
+    buy_propensity: float = param(
+        0.35,
+        "share",
+        "Chance that a migrant who can pay buys a place when one is offered.",
+        "assumption",
+        0,
+        1,
+    )
+    debt_share: float = param(
+        0.25,
+        "share",
+        "Chance that a network takes a migrant who cannot pay on credit, in debt "
+        "bondage: such a migrant becomes a victim of trafficking.",
+        "assumption",
+        0,
+        1,
+    )
+    dismantle_hazard: float = param(
+        0.004,
+        "share/day",
+        "Daily chance that investigators dismantle a given network.",
+        "assumption",
+        0,
+        1,
+    )
+    entry_demand: float = param(
+        150.0,
+        "requests",
+        "Unmet requests for places that make a new network enter, on average.",
+        "assumption",
+        1,
+        1e6,
+    )
+    max_networks: int = param(
+        60,
+        "networks",
+        "Most networks the market sustains at once.",
+        "assumption",
+        0,
+        10_000,
+    )
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """Police and security at the ways in."""
+
+    base_units: int = param(
+        6,
+        "units",
+        "Mobile police units stationed in Calais before any measure (one unit is "
+        "about 65 officers).",
+        "Ministry of the Interior, 29 July 2015: 5.5 units, rounded",
+        0,
+        1000,
+    )
+    catches_per_unit_hour: float = param(
+        6.0,
+        "tries/unit/hour",
+        "Tries one unit can intercept in an hour at its way in.",
+        "assumption",
+        0,
+        1000,
+    )
+    unit_efficacy: float = param(
+        0.6,
+        "probability",
+        "Chance that a try within a unit's reach is intercepted.",
+        "assumption",
+        0,
+        1,
+    )
+    base_detection_port: float = param(
+        0.35,
+        "probability",
+        "Chance that a try at the port is detected by existing controls "
+        "(juxtaposed controls, scanners, lorry checks) without mobile units.",
+        "calibrated: 39,000 tries stopped at the juxtaposed controls in the year to April 2015",
+        0,
+        1,
+    )
+    base_detection_beach: float = param(
+        0.35,
+        "probability",
+        "Chance that a try via the beach is detected without mobile units.",
+        "assumption",
+        0,
+        1,
+    )
+    base_detection_tunnel: float = param(
+        0.25,
+        "probability",
+        "Chance that a try at the tunnel terminal is detected by Eurotunnel "
+        "security without mobile units.",
+        "calibrated: about 180 interceptions a day by Eurotunnel, Jan-Jul 2015",
+        0,
+        1,
+    )
+    redeploy_share: float = param(
+        0.3,
+        "share/day",
+        "Share of the movable units redeployed each day towards where recent tries were.",
+        "assumption",
+        0,
+        1,
+    )
+    unit_cost_eur_per_day: float = param(
+        20_000.0,
+        "EUR/unit/day",
+        "Cost of one unit for one day (pay, lodging, vehicles).",
+        "assumption (about 65 officers at about EUR 300 a day)",
+        0,
+        1e7,
+    )
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Lorries and trains through the port and the tunnel, and what stops them."""
+
+    port_lorries_per_hour: float = param(
+        180.0,
+        "lorries/hour",
+        "Lorries through the port in normal operation.",
+        "Port of Calais, about 1.6 million lorries a year",
+        0,
+        1e5,
+    )
+    tunnel_lorries_per_hour: float = param(
+        160.0,
+        "lorries/hour",
+        "Lorries carried by the tunnel's freight shuttles.",
+        "Eurotunnel, about 1.4 million trucks a year (2015)",
+        0,
+        1e5,
+    )
+    spare_capacity: float = param(
+        0.3,
+        "share",
+        "Extra throughput available to clear a queue once traffic resumes.",
+        "assumption",
+        0,
+        10,
+    )
+    queue_scale: float = param(
+        2000.0,
+        "lorries",
+        "Queue length that doubles the chance of getting into a lorry.",
+        "assumption",
+        1,
+        1e6,
+    )
+    incident_chance_tunnel: float = param(
+        0.002,
+        "probability/try",
+        "Chance that a try at the tunnel stops the trains.",
+        "assumption",
+        0,
+        1,
+    )
+    incident_chance_port: float = param(
+        0.0005,
+        "probability/try",
+        "Chance that a try at the port stops traffic.",
+        "assumption",
+        0,
+        1,
+    )
+    incident_hours: float = param(
+        2.0,
+        "hours",
+        "Mean hours traffic stays stopped after an incident.",
+        "assumption",
+        0,
+        72,
+    )
+    cross_chance_port: float = param(
+        0.03,
+        "probability",
+        "Chance that an undetected try at the port ends in the UK.",
+        "calibrated",
+        0,
+        1,
+    )
+    cross_chance_beach: float = param(
+        0.01,
+        "probability",
+        "Chance that an undetected try via the beach ends in the UK.",
+        "calibrated",
+        0,
+        1,
+    )
+    cross_chance_tunnel: float = param(
+        0.03,
+        "probability",
+        "Chance that an undetected try at the tunnel ends in the UK.",
+        "calibrated",
+        0,
+        1,
+    )
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What a try costs in lives and injuries."""
+
+    death_chance_port: float = param(
+        0.00004,
+        "probability/try",
+        "Chance that a try at the port kills.",
+        "calibrated: 17 deaths around Calais in 2014",
+        0,
+        1,
+    )
+    death_chance_beach: float = param(
+        0.00003,
+        "probability/try",
+        "Chance that a try via the beach kills.",
+        "assumption",
+        0,
+        1,
+    )
+    death_chance_tunnel: float = param(
+        0.0002,
+        "probability/try",
+        "Chance that a try at the tunnel kills.",
+        "calibrated: 9 deaths, 7 in the tunnel, 26 June - 29 July 2015",
+        0,
+        1,
+    )
+    injury_chance_port: float = param(
+        0.0015,
+        "probability/try",
+        "Chance that a try at the port injures.",
+        "assumption",
+        0,
+        1,
+    )
+    injury_chance_beach: float = param(
+        0.001,
+        "probability/try",
+        "Chance that a try via the beach injures.",
+        "assumption",
+        0,
+        1,
+    )
+    injury_chance_tunnel: float = param(
+        0.003,
+        "probability/try",
+        "Chance that a try at the tunnel injures.",
+        "assumption",
+        0,
+        1,
+    )
+
+
+SECTIONS: dict[str, type] = {
+    "population": Population,
+    "behaviour": Behaviour,
+    "smuggling": Smuggling,
+    "enforcement": Enforcement,
+    "traffic": Traffic,
+    "risk": Risk,
+}
+"""The model's parameter tables, by their name in scenario files."""
+
+
+def per_way(section: Any, prefix: str) -> tuple[float, float, float]:
+    """Collect the ``<prefix>_<way>`` parameters of a section in :data:`WAYS` order."""
+    return tuple(getattr(section, f"{prefix}_{way}") for way in WAYS)  # type: ignore[return-value]
