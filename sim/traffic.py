@@ -40,7 +40,8 @@ class Traffic:
     def incident(self, crossing: int, hour: int) -> None:
         """An incident at ``crossing`` during model hour ``hour`` stops it for a while."""
         hours = self.params.incident_hours * self.incident_hours_factor
-        self.stopped_until[crossing] = max(self.stopped_until[crossing], hour + hours)
+        # Traffic in the hour of the incident has already moved: the stop counts from the next.
+        self.stopped_until[crossing] = max(self.stopped_until[crossing], hour + 1 + hours)
 
     def step(self, hour: int) -> float:
         """Move one hour of traffic; return the hours of traffic lost (both crossings)."""

@@ -1,0 +1,117 @@
+"""The model's core properties: no migrant lost, reproducibility, sane counts, Mesa agents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import Migrant, SmugglingNetwork
+from sim.metrics import COLUMNS, EXITS
+from sim.model import CalaisModel
+
+from .conftest import small
+
+
+@pytest.fixture(scope="module")
+def full_run() -> tuple[CalaisModel, pd.DataFrame]:
+    """The small full package: every measure at once, so every flow is exercised."""
+    model = CalaisModel(small("full-package"), seed=7)
+    return model, model.run()
+
+
+def test_columns_are_the_declared_outcomes(full_run):
+    _, frame = full_run
+    assert list(frame.columns) == list(COLUMNS)
+    assert len(frame) == 60
+    assert frame["date"].iloc[0] == pd.Timestamp("2015-06-01")
+    assert frame["day"].tolist() == list(range(60))
+
+
+def test_no_migrant_is_lost(full_run):
+    _, frame = full_run
+    before = np.concatenate([[1000], frame["migrants_present"].to_numpy()[:-1]])
+    expected = before + frame["arrivals"] - frame[list(EXITS)].sum(axis=1)
+    assert (frame["migrants_present"] == expected).all()
+    # every exit happened at least once, so the identity is tested on all of its terms
+    assert (frame[list(EXITS)].sum() > 0).all()
+
+
+def test_counts_are_never_negative(full_run):
+    _, frame = full_run
+    numeric = frame.drop(columns=["day", "date"])
+    assert (numeric >= 0).all().all()
+
+
+def test_tries_cover_their_outcomes(full_run):
+    _, frame = full_run
+    for way in ("port", "beach", "tunnel"):
+        assert (frame[f"attempts_{way}"] >= frame[f"crossings_{way}"]).all()
+    outcomes = frame[["crossings_total", "detections", "deaths", "injuries"]].sum(axis=1)
+    assert (frame["attempts_total"] >= outcomes).all()
+    by_way = frame[[f"crossings_{w}" for w in ("port", "beach", "tunnel")]].sum(axis=1)
+    assert (by_way == frame["crossings_total"]).all()
+
+
+def test_migrants_are_mesa_agents_backed_by_rows(full_run):
+    model, frame = full_run
+    migrants = model.agents_by_type[Migrant]
+    assert len(migrants) == frame["migrants_present"].iloc[-1] == model.migrants.count()
+    agent = next(iter(migrants))
+    assert agent.state in {"in camp", "walking out", "trying", "walking back"}
+    agent.money = 1234.0
+    assert model.migrants.money[agent.row] == 1234.0
+    assert set(agent.beliefs) == {"port", "beach", "tunnel"}
+    col, row = agent.pos
+    assert 0 <= col < model.map.width and 0 <= row < model.map.height
+    assert len(model.agents_by_type[SmugglingNetwork]) == frame["networks_active"].iloc[-1]
+
+
+def test_same_seed_same_numbers_different_seed_different():
+    scenario = small("baseline", "days=20")
+    a = CalaisModel(scenario, seed=3).run()
+    b = CalaisModel(scenario, seed=3).run()
+    c = CalaisModel(scenario, seed=4).run()
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_scenario_seed_is_used_when_none_given():
+    scenario = small("baseline", "days=10", "seed=11")
+    pd.testing.assert_frame_equal(CalaisModel(scenario).run(), CalaisModel(scenario, seed=11).run())
+
+
+def test_migrants_go_out_only_at_night():
+    model = CalaisModel(small("baseline", "days=2"), seed=1)
+    out_by_clock = {}
+    for _ in range(48):
+        clock = model.clock
+        model.step()
+        out_by_clock.setdefault(clock, 0)
+        out_by_clock[clock] += int((model.migrants.state >= 1).sum())
+    day_hours = [13, 14, 15, 16, 17, 18, 19]
+    assert all(out_by_clock[h] == 0 for h in day_hours)
+    assert out_by_clock[23] > 0
+
+
+def test_arrivals_scale_with_the_arrival_rate():
+    low = CalaisModel(small("baseline", "population.daily_arrivals=10"), seed=2).run()
+    high = CalaisModel(small("baseline", "population.daily_arrivals=60"), seed=2).run()
+    assert 400 < low["arrivals"].sum() < 800
+    assert 3000 < high["arrivals"].sum() < 4200
+
+
+def test_a_strike_builds_queues_and_stops_traffic():
+    frame = CalaisModel(small("ferry-strikes"), seed=5).run()
+    strike = frame[frame["date"] == "2015-06-23"].iloc[0]
+    calm = frame[frame["date"] == "2015-06-10"].iloc[0]
+    assert strike["traffic_disruption_hours"] >= 24
+    assert strike["lorry_queue"] > 1000 > calm["lorry_queue"]
+
+
+def test_fences_lengthen_the_walk_as_they_are_built():
+    model = CalaisModel(small("tunnel-security"), seed=1)
+    before = model.map_km()[2]
+    model.run(30)
+    assert model.map_km()[2] > before
+    assert model.map.fence_level("tunnel") == pytest.approx(0.6)
