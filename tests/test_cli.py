@@ -1,0 +1,157 @@
+"""The command line end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.metrics import COLUMNS, EXITS
+
+from .conftest import SCENARIOS, SMALL
+
+SMALL_SET = [arg for item in SMALL if not item.startswith("days") for arg in ("--set", item)]
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``calais-sim`` in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_run_writes_timeseries_manifest_and_plot(tmp_path):
+    out = tmp_path / "run"
+    res = cli(
+        "run",
+        str(SCENARIOS / "port-fencing.toml"),
+        "--days",
+        "30",
+        "--seed",
+        "5",
+        *SMALL_SET,
+        "--out",
+        str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    assert "crossings_total" in res.stdout
+    frame = pq.read_table(out / "timeseries.parquet").to_pandas()
+    assert list(frame.columns) == list(COLUMNS) and len(frame) == 30
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"]["seed"] == 5
+    assert {"calais_sim", "mesa", "numpy"} <= set(manifest["versions"])
+    assert "port_fencing" in manifest["scenario"] and "days = 30" in manifest["scenario"]
+    assert manifest["command"][1:3] == ["run", str(SCENARIOS / "port-fencing.toml")]
+    assert (out / "overview.png").read_bytes()[:4] == b"\x89PNG"
+    before = [1000, *frame["migrants_present"].tolist()[:-1]]
+    assert (
+        frame["migrants_present"] == before + frame["arrivals"] - frame[list(EXITS)].sum(axis=1)
+    ).all()
+
+
+def test_same_seed_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        res = cli(
+            "run",
+            str(SCENARIOS / "baseline.toml"),
+            "--days",
+            "15",
+            *SMALL_SET,
+            "--out",
+            str(tmp_path / name),
+            "--quiet",
+        )
+        assert res.returncode == 0, res.stderr
+    a = pd.read_parquet(tmp_path / "a" / "timeseries.parquet")
+    b = pd.read_parquet(tmp_path / "b" / "timeseries.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    ma = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    mb = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert ma["files"]["timeseries.parquet"] == mb["files"]["timeseries.parquet"]
+
+
+def test_the_resolved_scenario_in_the_manifest_reruns_the_same(tmp_path):
+    res = cli(
+        "run",
+        str(SCENARIOS / "calais-2015.toml"),
+        "--days",
+        "10",
+        *SMALL_SET,
+        "--out",
+        str(tmp_path / "a"),
+        "--quiet",
+    )
+    assert res.returncode == 0, res.stderr
+    text = json.loads((tmp_path / "a" / "manifest.json").read_text())["scenario"]
+    (tmp_path / "again.toml").write_text(text)
+    res = cli("run", str(tmp_path / "again.toml"), "--out", str(tmp_path / "b"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
+        pd.read_parquet(tmp_path / "b" / "timeseries.parquet"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--set", "policies.port_fencin.enabled=true"], "did you mean 'port_fencing'"),
+        (["--set", "population.initial_migrants=-1"], "population.initial_migrants"),
+        (["--days", "0"], "at least 1"),
+        (["--seed", "x"], "whole number"),
+    ],
+)
+def test_bad_input_is_one_message_exit_2_and_no_output(tmp_path, args, words):
+    out = tmp_path / "never"
+    res = cli("run", str(SCENARIOS / "baseline.toml"), *args, "--out", str(out))
+    assert res.returncode == 2
+    assert words in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not out.exists()
+
+
+def test_broken_scenario_file_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'bad'\n[policies.returns]\nremoval_share = 3\n")
+    res = cli("run", str(bad), "--out", str(tmp_path / "o"))
+    assert res.returncode == 2
+    assert f"{bad}: policies.returns.removal_share: must be at most 1" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    res = cli("--debug", "run", str(tmp_path / "missing.toml"))
+    assert res.returncode == 2 and "Traceback" in res.stderr
+
+
+def test_validate_reports_each_file():
+    res = cli("validate", *[str(p) for p in sorted(SCENARIOS.glob("*.toml"))])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("ok: ") == len(list(SCENARIOS.glob("*.toml")))
+
+
+def test_validate_fails_on_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("extends = 'bad.toml'\n")
+    res = cli("validate", str(SCENARIOS / "baseline.toml"), str(bad))
+    assert res.returncode == 2
+    assert "ok: " in res.stdout and "cycle" in res.stderr
+
+
+def commands() -> list[str]:
+    """Every subcommand the parser knows, so a new command is covered without editing here."""
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_has_help(command):
+    res = cli(command, "--help")
+    assert res.returncode == 0 and f"usage: calais-sim {command}" in res.stdout
