@@ -216,7 +216,7 @@ class Behaviour:
     give_up_failures: float = param(
         40.0,
         "failures",
-        "Mean failed nights after which a migrant is fully discouraged.",
+        "Failed nights at which a migrant is half discouraged (discouragement = failures / (failures + this)).",
         "assumption",
         1,
         1e4,
@@ -224,8 +224,8 @@ class Behaviour:
     asylum_hazard: float = param(
         0.006,
         "share/day",
-        "Daily chance of claiming asylum in France for a fully discouraged "
-        "migrant with no pull to the UK.",
+        "Scale of the daily chance of claiming asylum in France: the chance is this x "
+        "(1 - pull to the UK) x (0.25 + discouragement).",
         "assumption",
         0,
         1,
@@ -233,7 +233,7 @@ class Behaviour:
     departure_hazard: float = param(
         0.003,
         "share/day",
-        "Daily chance that a fully discouraged migrant leaves Calais.",
+        "Scale of the daily chance of leaving Calais: the chance is this x discouragement.",
         "assumption",
         0,
         1,
@@ -287,7 +287,8 @@ class Smuggling:
     buy_propensity: float = param(
         0.35,
         "share",
-        "Chance that a migrant who can pay buys a place when one is offered.",
+        "Chance that a migrant going out asks a network for a place; one who cannot pay may "
+        "be taken on credit (see debt_share); requests beyond the places on sale go unmet.",
         "assumption",
         0,
         1,
@@ -455,7 +456,7 @@ class Traffic:
     incident_hours: float = param(
         2.0,
         "hours",
-        "Mean hours traffic stays stopped after an incident.",
+        "Hours traffic stays stopped after an incident (a later incident extends the stop).",
         "assumption",
         0,
         72,

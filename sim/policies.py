@@ -305,7 +305,8 @@ class InterventionFund(Measure):
     detection_per_meur: float = param(
         0.01,
         "probability/EUR million",
-        "Added detection chance at every way in per million euros spent on technology.",
+        "Added detection chance at every way in per million euros of the fund's technology "
+        "share (installed from the fund's first day).",
         "assumption",
         0,
         1,
