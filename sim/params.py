@@ -216,7 +216,8 @@ class Behaviour:
     give_up_failures: float = param(
         40.0,
         "failures",
-        "Failed nights at which a migrant is half discouraged (discouragement = failures / (failures + this)).",
+        "Failed nights at which a migrant is half discouraged (discouragement = "
+        "failures / (failures + this)).",
         "assumption",
         1,
         1e4,
