@@ -63,11 +63,13 @@ class MigrantStore:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.capacity = 0
+        self.high = 0  # one past the highest row ever taken: rows from here on are all GONE
         self.free: list[int] = []
         self.agents: list[Migrant | None] = []
         for name, (dtype, fill) in self.COLUMNS.items():
             setattr(self, name, np.full(0, fill, dtype=dtype))
-        self.belief = np.zeros((0, len(WAYS)), dtype=np.float32)
+        # column-major: the day's updates run down each way's column
+        self.belief = np.zeros((0, len(WAYS)), dtype=np.float32, order="F")
         self._grow(capacity)
 
     def _grow(self, capacity: int) -> None:
@@ -76,7 +78,7 @@ class MigrantStore:
             arr = np.full(capacity, fill, dtype=dtype)
             arr[:old] = getattr(self, name)
             setattr(self, name, arr)
-        belief = np.zeros((capacity, len(WAYS)), dtype=np.float32)
+        belief = np.zeros((capacity, len(WAYS)), dtype=np.float32, order="F")
         belief[:old] = self.belief
         self.belief = belief
         self.agents.extend([None] * (capacity - old))
@@ -89,18 +91,21 @@ class MigrantStore:
             self._grow(max(2 * self.capacity, self.capacity + n - len(self.free)))
         rows = self.free[-n:] if n else []
         del self.free[len(self.free) - n :]
-        return np.array(rows[::-1], dtype=np.int64)
+        out = np.array(rows[::-1], dtype=np.int64)
+        if n:
+            self.high = max(self.high, int(out.max()) + 1)
+        return out
 
     def release(self, rows: np.ndarray) -> None:
         """Mark rows as gone and make them free for newcomers."""
         self.state[rows] = GONE
         self.network[rows] = -1
         self.victim[rows] = False
-        self.free.extend(int(r) for r in rows)
+        self.free.extend(np.asarray(rows, dtype=np.int64).tolist())
 
     def alive(self) -> np.ndarray:
         """Rows of migrants still in Calais."""
-        return np.flatnonzero(self.state != GONE)
+        return np.flatnonzero(self.state[: self.high] != GONE)
 
     def count(self) -> int:
         """Migrants still in Calais."""
@@ -114,6 +119,9 @@ def _column(name: str, doc: str, convert=None) -> property:
 
     def set_(self: Migrant, value) -> None:
         getattr(self.model.migrants, name)[self.row] = value
+        if name == "state":
+            # the model keeps the rows of migrants out of the camp; a direct write voids it
+            self.model.migrants_moved()
 
     return property(get, set_, doc=doc)
 
@@ -129,6 +137,24 @@ class Migrant(mesa.Agent):
     def __init__(self, model: CalaisModel, row: int) -> None:
         super().__init__(model)
         self.row = row
+
+    @classmethod
+    def batch(cls, model: CalaisModel, rows: list[int], first_id: int) -> list[Migrant]:
+        """Agents for ``rows`` with ids from ``first_id``, not yet registered with the model.
+
+        What ``Agent.__init__`` sets, set directly: the model then registers them all at once,
+        as ``Agent.__init__`` would one by one (``CalaisModel._register_migrants``).
+        """
+        new = cls.__new__
+        agents = []
+        append = agents.append
+        for uid, row in enumerate(rows, first_id):
+            agent = new(cls)
+            agent.model = model
+            agent.unique_id = uid
+            agent.row = row
+            append(agent)
+        return agents
 
     state_code = _column("state", "State code (see STATE_NAMES).", int)
     money = _column("money", "Euros held.", float)

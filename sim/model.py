@@ -25,6 +25,7 @@ from collections import deque
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.agentset import _HardKeyAgentSet
 
 from sim.agents import (
     BACK,
@@ -48,6 +49,8 @@ from sim.traffic import Traffic
 
 NOON = 12
 HOURS_PER_DAY = 24
+ABROAD = (OUT, TRYING, BACK)  # the states of migrants out of the camp (all codes above CAMP)
+assert min(ABROAD) > CAMP > GONE
 # Which traffic stream each way in depends on: the beach route ends in the port.
 WAY_TRAFFIC = np.array([TRAFFIC_PORT, TRAFFIC_PORT, TRAFFIC_TUNNEL])
 NEWS_MEMORY = 0.7  # weight of earlier days in the camp's running success rate per way
@@ -104,6 +107,31 @@ class CalaisModel(mesa.Model):
         self.removals_today = 0
         self.arrivals_due: deque[float] = deque()
         self.present_start = scenario.population.initial_migrants
+        # Rows of migrants who may be out of the camp (a superset, in row order): the night's
+        # phases look at these instead of scanning every row. Rebuilt from a full scan at
+        # nightfall and whenever states are written from outside (``migrants_moved``).
+        self._abroad = np.zeros(0, dtype=np.int64)
+        self._abroad_stale = False
+        self._patrol_cells = [[(int(c), int(r)) for c, r in self.map.patrol_cells[w]] for w in WAYS]
+        self._patrol_len = np.array([len(cells) for cells in self._patrol_cells])
+        index = self.counter.index
+        self._i_attempts = np.array([index[f"attempts_{w}"] for w in WAYS])
+        self._i_crossings = np.array([index[f"crossings_{w}"] for w in WAYS])
+        self._i_try = np.array(
+            [
+                index[name]
+                for name in (
+                    "attempts_total",
+                    "smuggled_attempts",
+                    "crossings_total",
+                    "deaths",
+                    "injuries",
+                    "detections",
+                )
+            ]
+        )
+        self._i_disruption = index["traffic_disruption_hours"]
+        self._i_revenue = index["smuggling_revenue_eur"]
         self._add_migrants(scenario.population.initial_migrants)
         sm = scenario.smuggling
         for i in range(sm.initial_networks):
@@ -154,15 +182,88 @@ class CalaisModel(mesa.Model):
         m.victim[rows] = False
         m.recovered_day[rows] = 0
         m.belief[rows] = self.params.behaviour.prior_success
-        for r in rows.tolist():
-            m.agents[r] = Migrant(self, r)
+        self._register_migrants(rows.tolist())
 
     def _remove_migrants(self, rows: np.ndarray) -> None:
+        if rows.size == 0:
+            return
         m = self.migrants
-        for r in rows.tolist():
-            m.agents[r].remove()
-            m.agents[r] = None
+        self._deregister_migrants(rows.tolist())
         m.release(rows)
+
+    def _bulk_registry(self) -> tuple[dict, dict] | None:
+        """Mesa's registries of all agents and of migrants, if they can be updated in bulk.
+
+        Bulk updates do what ``Agent.__init__`` and ``Agent.remove`` do for each agent (ids,
+        both registries, in the same order) when nothing else is listening: no subscriber to
+        the model's agent signals and no data set tracking migrants. Otherwise ``None``, and
+        migrants are created and removed one by one through Mesa.
+        """
+        if Migrant._datasets or self._batch_context is not None:
+            return None
+        if any(key[0] == "agents" and subs for key, subs in self.subscribers.items()):
+            return None
+        by_type = self._agents_by_type.get(Migrant)
+        if type(self._all_agents) is not _HardKeyAgentSet or type(by_type) is not (
+            _HardKeyAgentSet
+        ):
+            return None
+        return self._all_agents._agents, by_type._agents
+
+    def _register_migrants(self, rows: list[int]) -> None:
+        """Create and register a Mesa ``Migrant`` agent for each of ``rows``."""
+        store = self.migrants.agents
+        if Migrant not in self._agents_by_type and rows:
+            store[rows[0]] = Migrant(self, rows[0])  # Mesa sets up the migrants' AgentSet
+            rows = rows[1:]
+        registry = self._bulk_registry()
+        if registry is None:
+            for r in rows:
+                store[r] = Migrant(self, r)
+            return
+        agents = Migrant.batch(self, rows, self.agent_id_counter)
+        self.agent_id_counter += len(agents)
+        for registered in registry:
+            registered.update(dict.fromkeys(agents))
+        for r, agent in zip(rows, agents, strict=True):
+            store[r] = agent
+
+    def _deregister_migrants(self, rows: list[int]) -> None:
+        """Remove the Mesa agents of ``rows`` from the model."""
+        store = self.migrants.agents
+        registry = self._bulk_registry()
+        if registry is None:
+            for r in rows:
+                store[r].remove()
+                store[r] = None
+            return
+        everyone, migrants = registry
+        for r in rows:
+            agent = store[r]
+            del everyone[agent]
+            del migrants[agent]
+            store[r] = None
+
+    def migrants_moved(self) -> None:
+        """Tell the model that migrants' states were written from outside its own phases.
+
+        The model keeps the rows of migrants out of the camp between phases; writes through
+        a ``Migrant``'s attributes call this themselves.
+        """
+        self._abroad_stale = True
+
+    def _abroad_rows(self) -> np.ndarray:
+        """Rows of migrants out of the camp now (walking out, trying, walking back), in order."""
+        m = self.migrants
+        if self._abroad_stale:
+            self._abroad = np.flatnonzero(m.state[: m.high] > CAMP)
+            self._abroad_stale = False
+        rows = self._abroad
+        if rows.size:
+            out = m.state[rows] > CAMP
+            if not out.all():
+                rows = self._abroad = rows[out]
+        return rows
 
     # --- helpers for agents and the map ------------------------------------------------------
 
@@ -175,22 +276,27 @@ class CalaisModel(mesa.Model):
     def migrant_cells(self, rows: np.ndarray) -> list[tuple[int, int]]:
         """Grid cells of the given migrants, from their state and how far they have walked."""
         m = self.migrants
-        routes = self.map.routes()
+        rows = np.asarray(rows, dtype=np.int64)
         camp = self.map.camp_cells
-        out: list[tuple[int, int]] = []
-        for r in rows.tolist():
-            state = m.state[r]
-            if state in (OUT, BACK, TRYING):
-                route = routes[WAYS[m.way[r]]]
+        cells = camp[rows % len(camp)]
+        state = m.state[rows]
+        abroad = state > CAMP
+        if abroad.any():
+            routes = self.map.routes()
+            way = m.way[rows]
+            for w, name in enumerate(WAYS):
+                sel = np.flatnonzero(abroad & (way == w))
+                if sel.size == 0:
+                    continue
+                route = routes[name]
                 k = len(route.cells) - 1
-                hours = max(self._route_hours[m.way[r]], 1e-9)
-                left = 0.0 if state == TRYING else float(m.eta[r]) / hours
-                frac = 1 - left if state in (OUT, TRYING) else left
-                col, row = route.cells[min(k, max(0, round(frac * k)))]
-            else:
-                col, row = camp[r % len(camp)]
-            out.append((int(col), int(row)))
-        return out
+                hours = max(self._route_hours[w], 1e-9)
+                st = state[sel]
+                left = np.where(st == TRYING, 0.0, m.eta[rows[sel]].astype(np.float64) / hours)
+                frac = np.where(st == BACK, left, 1 - left)
+                step = np.clip(np.round(frac * k), 0, k).astype(np.int64)
+                cells[sel] = route.cells[step]
+        return [(int(c), int(r)) for c, r in cells.tolist()]
 
     @property
     def clock(self) -> int:
@@ -200,12 +306,12 @@ class CalaisModel(mesa.Model):
     @property
     def units(self) -> list[EnforcementUnit]:
         """Enforcement units, in creation order."""
-        return list(self.agents_by_type.get(EnforcementUnit, []))
+        return list(self._agents_by_type.get(EnforcementUnit, ()))
 
     @property
     def networks(self) -> list[SmugglingNetwork]:
         """Smuggling networks operating, in creation order."""
-        return list(self.agents_by_type.get(SmugglingNetwork, []))
+        return list(self._agents_by_type.get(SmugglingNetwork, ()))
 
     # --- the step ----------------------------------------------------------------------------
 
@@ -215,9 +321,10 @@ class CalaisModel(mesa.Model):
         behaviour = self.params.behaviour
         if clock == NOON:
             self._begin_day()
-        self.counter.add("traffic_disruption_hours", self.traffic.step(self.hour))
-        for unit in self.units:
-            unit.patrol()
+        lost = self.traffic.step(self.hour)
+        if lost:
+            self.counter.values[self._i_disruption] += lost
+        self._patrol()
         self._walk()
         if clock == behaviour.night_start_hour:
             self._set_out()
@@ -228,6 +335,19 @@ class CalaisModel(mesa.Model):
         self.hour += 1
         if self.clock == NOON:
             self._end_day()
+
+    def _patrol(self) -> None:
+        """Every unit moves to another point of its way's patrol line (``unit.patrol()``)."""
+        units = self._agents_by_type.get(EnforcementUnit)
+        if not units:
+            return
+        units = list(units)
+        ways = [u.way for u in units]
+        # one draw for all units: the same numbers, in the same order, as one draw per unit
+        picks = self.rng.integers(0, self._patrol_len[ways]).tolist()
+        cells = self._patrol_cells
+        for unit, way, k in zip(units, ways, picks, strict=True):
+            unit.pos = cells[way][k]
 
     def _is_night(self, clock: int) -> bool:
         b = self.params.behaviour
@@ -333,20 +453,29 @@ class CalaisModel(mesa.Model):
     # --- the night -----------------------------------------------------------------------------
 
     def _walk(self) -> None:
+        rows = self._abroad_rows()
+        if rows.size == 0:
+            return
         m = self.migrants
-        moving = np.flatnonzero((m.state == OUT) | (m.state == BACK))
+        state = m.state[rows]
+        walking = (state == OUT) | (state == BACK)
+        moving = rows[walking]
         if moving.size == 0:
             return
-        m.eta[moving] -= 1.0
-        done = moving[m.eta[moving] <= 0]
-        out = done[m.state[done] == OUT]
-        m.state[out] = TRYING
-        m.state[done[m.state[done] == BACK]] = CAMP
+        eta = m.eta[moving] - np.float32(1.0)
+        m.eta[moving] = eta
+        arrived = eta <= 0
+        if arrived.any():
+            done = moving[arrived]
+            out = state[walking][arrived] == OUT
+            m.state[done[out]] = TRYING
+            m.state[done[~out]] = CAMP
 
     def _set_out(self) -> None:
         """Migrants in the camp decide whether to go out, where, and whether to buy a place."""
         m, b, sm = self.migrants, self.params.behaviour, self.params.smuggling
-        camp = np.flatnonzero((m.state == CAMP) & (m.recovered_day <= self.day))
+        h = m.high
+        camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= self.day))
         goers = camp[self.rng.random(camp.size) < b.try_propensity]
         if goers.size == 0:
             return
@@ -374,6 +503,8 @@ class CalaisModel(mesa.Model):
         m.tries[goers] = 0
         m.network[goers] = -1
         self.nights_today += np.bincount(way, minlength=len(WAYS))
+        self._abroad = np.flatnonzero(m.state[:h] > CAMP)
+        self._abroad_stale = False
         self._sell_places(goers, way, networks)
 
     def map_km(self) -> np.ndarray:
@@ -386,30 +517,43 @@ class CalaisModel(mesa.Model):
         wants = self.rng.random(goers.size) < sm.buy_propensity
         pays = m.money[goers] >= sm.price_eur
         on_credit = ~pays & (self.rng.random(goers.size) < sm.debt_share)
-        buyers = goers[wants & (pays | on_credit)]
-        buyer_way = way[wants & (pays | on_credit)]
+        buys = wants & (pays | on_credit)
+        buyers = goers[buys]
+        buyer_way = way[buys]
+        values = self.counter.values
         for w in range(len(WAYS)):
             here = buyers[buyer_way == w]
-            nets = [n for n in networks if n.way == w]
             if here.size == 0:
                 continue
+            nets = [n for n in networks if n.way == w]
             here = self.rng.permutation(here)
-            start = 0
-            for net in nets:
-                sold = here[start : start + net.places]
-                start += sold.size
-                paid = m.money[sold] >= net.price
-                m.money[sold[paid]] -= net.price
+            # the networks serve the shuffled buyers in turn, each up to its places
+            ends = np.cumsum([max(0, n.places) for n in nets], dtype=np.int64)
+            start = min(here.size, int(ends[-1])) if nets else 0
+            if start:
+                sold = here[:start]
+                owner = np.searchsorted(ends, np.arange(start), side="right")
+                price = np.array([n.price for n in nets], dtype=np.float64)[owner]
+                paid = m.money[sold] >= price
+                m.money[sold[paid]] -= price[paid]
                 m.victim[sold[~paid]] = True
-                m.network[sold] = net.unique_id
-                net.sell(int(sold.size), int(paid.sum()))
-                self.counter.add("smuggling_revenue_eur", float(paid.sum()) * net.price)
+                m.network[sold] = np.array([n.unique_id for n in nets])[owner]
+                n_sold = np.bincount(owner, minlength=len(nets)).tolist()
+                n_paid = np.bincount(owner[paid], minlength=len(nets)).tolist()
+            else:
+                n_sold = n_paid = [0] * len(nets)
+            for net, s, p in zip(nets, n_sold, n_paid, strict=True):
+                net.sell(s, p)
+                values[self._i_revenue] += float(p) * net.price
             self.unmet_demand += max(0, here.size - start)
 
     def _try(self) -> None:
         """One hour of tries at the ways in, all at once."""
         m = self.migrants
-        t = np.flatnonzero(m.state == TRYING)
+        rows = self._abroad_rows()
+        if rows.size == 0:
+            return
+        t = rows[m.state[rows] == TRYING]
         if t.size == 0:
             return
         way = m.way[t].astype(np.intp)
@@ -426,55 +570,67 @@ class CalaisModel(mesa.Model):
         boost = np.where(smuggled, sm.success_multiplier, 1.0)
         p_cross = np.minimum(cross_chance[way] * boost, MAX_CROSS_CHANCE)
 
-        u = self.rng.random(t.size)
-        dies = u < self.death_chance[way]
-        hurt = ~dies & (u < self.death_chance[way] + self.injury_chance[way])
+        # four draws per try, as four arrays one after the other
+        u, u_detect, u_cross, u_incident = self.rng.random((4, t.size))
+        death = self.death_chance[way]
+        dies = u < death
+        hurt = ~dies & (u < death + self.injury_chance[way])
         rest = ~(dies | hurt)
-        detected = rest & (self.rng.random(t.size) < detect_chance[way])
-        crosses = rest & ~detected & (self.rng.random(t.size) < p_cross)
+        detected = rest & (u_detect < detect_chance[way])
+        crosses = rest & ~detected & (u_cross < p_cross)
         failed = rest & ~detected & ~crosses
 
-        c = self.counter
+        values = self.counter.values
         tries = np.bincount(way, minlength=3)
-        for w, name in enumerate(WAYS):
-            c.add(f"attempts_{name}", tries[w])
-        c.add("attempts_total", t.size)
-        c.add("smuggled_attempts", int(smuggled.sum()))
-        self.tries_today += tries
         crossed = np.bincount(way[crosses], minlength=3)
-        for w, name in enumerate(WAYS):
-            c.add(f"crossings_{name}", crossed[w])
+        values[self._i_attempts] += tries
+        values[self._i_crossings] += crossed
+        values[self._i_try] += [
+            t.size,
+            np.count_nonzero(smuggled),
+            np.count_nonzero(crosses),
+            np.count_nonzero(dies),
+            np.count_nonzero(hurt),
+            np.count_nonzero(detected),
+        ]
+        self.tries_today += tries
         self.crossed_today += crossed
-        c.add("crossings_total", int(crosses.sum()))
-        c.add("deaths", int(dies.sum()))
-        c.add("injuries", int(hurt.sum()))
-        c.add("detections", int(detected.sum()))
 
-        incidents = self.rng.random(t.size) < self.incident_chance[way]
-        for crossing in np.unique(WAY_TRAFFIC[way[incidents]]):
-            self.traffic.incident(int(crossing), self.hour)
+        incidents = u_incident < self.incident_chance[way]
+        if incidents.any():
+            for crossing in sorted(set(WAY_TRAFFIC[way[incidents]].tolist())):
+                self.traffic.incident(crossing, self.hour)
 
-        m.recovered_day[t[hurt]] = self.day + 1 + self.params.behaviour.injury_recovery_days
-        removed = self._remove_detected(t[detected])
-        m.tries[t[failed]] += 1
-        spent = failed & (m.tries[t] >= self.params.behaviour.tries_per_night)
-        ends = t[hurt | (detected & ~np.isin(t, removed)) | spent]
-        self._night_failed(ends)
-        self._remove_migrants(np.concatenate([t[crosses | dies], removed]))
+        if hurt.any():
+            m.recovered_day[t[hurt]] = self.day + 1 + self.params.behaviour.injury_recovery_days
+        removed = self._remove_detected(t, detected)
+        if removed.any():
+            detected &= ~removed
+        tries_now = m.tries[t] + failed
+        m.tries[t] = tries_now
+        spent = failed & (tries_now >= self.params.behaviour.tries_per_night)
+        self._night_failed(t[hurt | detected | spent])
+        self._remove_migrants(np.concatenate([t[crosses | dies], t[removed]]))
 
-    def _remove_detected(self, detected: np.ndarray) -> np.ndarray:
-        """Removals: detected migrants with no protection claim, within the day's places."""
+    def _remove_detected(self, tries: np.ndarray, detected: np.ndarray) -> np.ndarray:
+        """Removals: detected migrants with no protection claim, within the day's places.
+
+        Returns which of ``tries`` are removed (a mask over ``tries``).
+        """
         levers = self.levers
         room = int(levers.removal_capacity) - self.removals_today
-        if levers.removal_share <= 0 or room <= 0 or detected.size == 0:
-            return detected[:0]
+        removed = np.zeros(tries.size, dtype=bool)
+        if levers.removal_share <= 0 or room <= 0 or not detected.any():
+            return removed
         m = self.migrants
-        liable = detected[~m.claim[detected]]
+        liable = np.flatnonzero(detected)
+        liable = liable[~m.claim[tries[liable]]]
         chosen = liable[self.rng.random(liable.size) < levers.removal_share][:room]
+        removed[chosen] = True
         self.removals_today += chosen.size
         self.counter.add("removals", chosen.size)
         self.counter.add("spend_eur", chosen.size * levers.cost_per_removal)
-        return chosen
+        return removed
 
     def _night_failed(self, rows: np.ndarray) -> None:
         """The night ended without crossing: learn from it and walk back to the camp."""
@@ -491,9 +647,12 @@ class CalaisModel(mesa.Model):
     def _dawn(self) -> None:
         """Everyone still out turns back."""
         m = self.migrants
-        trying = np.flatnonzero(m.state == TRYING)
-        self._night_failed(trying)
-        out = np.flatnonzero(m.state == OUT)
+        rows = self._abroad_rows()
+        if rows.size == 0:
+            return
+        state = m.state[rows]
+        self._night_failed(rows[state == TRYING])
+        out = rows[state == OUT]
         if out.size:
             walked = self._route_hours[m.way[out].astype(np.intp)] - m.eta[out]
             m.state[out] = BACK
@@ -520,8 +679,10 @@ class CalaisModel(mesa.Model):
         )
         self.news = NEWS_MEMORY * self.news + (1 - NEWS_MEMORY) * rate
         self.recent_tries = 0.5 * self.recent_tries + 0.5 * (self.tries_today + 1)
-        camp = np.flatnonzero(m.state == CAMP)
-        m.belief[camp] += b.social_rate * (self.news[None, :] - m.belief[camp])
+        h = m.high
+        belief = m.belief[:h]
+        moved = belief + b.social_rate * (self.news[None, :] - belief)
+        np.copyto(belief, moved, casting="same_kind", where=(m.state[:h] == CAMP)[:, None])
         self.crossed_today = np.zeros(len(WAYS))
         self.tries_today = np.zeros(len(WAYS))
         self.nights_today = np.zeros(len(WAYS))
@@ -529,7 +690,7 @@ class CalaisModel(mesa.Model):
     def _decide(self) -> None:
         """Campaigns reach the camp; discouraged migrants claim asylum in France or leave."""
         m, b, levers = self.migrants, self.params.behaviour, self.levers
-        camp = np.flatnonzero(m.state == CAMP)
+        camp = np.flatnonzero(m.state[: m.high] == CAMP)
         if camp.size == 0:
             return
         if levers.campaign_reach > 0:
@@ -550,7 +711,8 @@ class CalaisModel(mesa.Model):
         if rate <= 0:
             return
         m = self.migrants
-        victims = np.flatnonzero(m.victim & (m.state == CAMP))
+        h = m.high
+        victims = np.flatnonzero(m.victim[:h] & (m.state[:h] == CAMP))
         found = victims[self.rng.random(victims.size) < rate]
         self.counter.add("victims_protected", found.size)
         self._remove_migrants(found)
@@ -559,12 +721,15 @@ class CalaisModel(mesa.Model):
         """Investigators dismantle networks; new ones enter where demand went unmet."""
         sm, levers = self.params.smuggling, self.levers
         hazard = min(1.0, sm.dismantle_hazard * levers.dismantle_factor)
-        for net in self.networks:
+        networks = self.networks
+        # one draw for all networks: the same numbers as ``net.investigated`` one by one
+        caught = (self.rng.random(len(networks)) < hazard).tolist()
+        for net, found in zip(networks, caught, strict=True):
             net.sold_tonight = 0
-            if net.investigated(hazard):
+            if found:
                 self.counter.add("networks_dismantled", 1)
                 net.remove()
-        room = sm.max_networks - len(self.networks)
+        room = sm.max_networks - len(self._agents_by_type.get(SmugglingNetwork, ()))
         expected = self.unmet_demand / sm.entry_demand * levers.entry_factor
         entrants = min(room, int(self.rng.poisson(expected))) if room > 0 else 0
         weights = self.recent_tries / self.recent_tries.sum()
@@ -576,8 +741,8 @@ class CalaisModel(mesa.Model):
     def _record(self) -> None:
         c = self.counter
         c.set("migrants_present", self.migrants.count())
-        c.set("networks_active", len(self.networks))
-        c.set("enforcement_units", len(self.units))
+        c.set("networks_active", len(self._agents_by_type.get(SmugglingNetwork, ())))
+        c.set("enforcement_units", len(self._agents_by_type.get(EnforcementUnit, ())))
         c.set("lorry_queue", self.traffic.queued())
         c.add("spend_eur", self.levers.spend_eur)
         self.rows.append(c.close())
@@ -587,15 +752,18 @@ class CalaisModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """The daily outcomes so far, one row a day, columns as in :data:`sim.metrics.COLUMNS`."""
         values = np.array(self.rows).reshape(len(self.rows), len(OUTCOMES))
-        frame = pd.DataFrame(values, columns=[o.name for o in OUTCOMES])
-        for o in OUTCOMES:
-            if o.unit in ("people", "tries", "networks", "units"):
-                frame[o.name] = frame[o.name].round().astype("int64")
         days = np.arange(len(self.rows))
-        frame.insert(0, "date", [self.params.date_of(int(d)) for d in days])
-        frame.insert(0, "day", days)
-        frame["date"] = pd.to_datetime(frame["date"])
-        return frame[list(COLUMNS)]
+        start = np.datetime64(self.params.date_of(0), "D")
+        columns: dict[str, np.ndarray] = {
+            "day": days,
+            "date": (start + days).astype("datetime64[s]"),
+        }
+        for i, o in enumerate(OUTCOMES):
+            column = values[:, i]
+            if o.unit in ("people", "tries", "networks", "units"):
+                column = column.round().astype("int64")
+            columns[o.name] = column
+        return pd.DataFrame({name: columns[name] for name in COLUMNS})
 
 
 __all__ = ["GONE", "CalaisModel", "default_map"]

@@ -18,22 +18,62 @@ PORT, TUNNEL = 0, 1
 class Traffic:
     """The state of traffic at the port (index 0) and the tunnel (index 1).
 
+    The state is two numbers per array; it is kept as Python floats, which step faster than
+    numpy arrays of two, and shown as arrays (``demand``, ``queue``, ``stopped_until``,
+    ``capacity``).
+
     Args:
         params: the scenario's traffic parameters.
     """
 
     def __init__(self, params: TrafficParams) -> None:
         self.params = params
-        self.demand = np.array([params.port_lorries_per_hour, params.tunnel_lorries_per_hour])
-        self.queue = np.zeros(2)
-        self.stopped_until = np.zeros(2)  # model hour until which an incident stops traffic
-        self.capacity = np.ones(2)  # today's share of normal capacity (strikes)
+        self._demand = [float(params.port_lorries_per_hour), float(params.tunnel_lorries_per_hour)]
+        self._queue = [0.0, 0.0]
+        self._stopped_until = [0.0, 0.0]  # model hour until which an incident stops traffic
+        self._capacity = [1.0, 1.0]  # today's share of normal capacity (strikes)
         self.clear_factor = 1.0
         self.incident_hours_factor = 1.0
 
+    @property
+    def demand(self) -> np.ndarray:
+        """Lorries an hour wanting to cross, per crossing."""
+        return np.array(self._demand)
+
+    @demand.setter
+    def demand(self, value: np.ndarray) -> None:
+        self._demand = [float(v) for v in value]
+
+    @property
+    def queue(self) -> np.ndarray:
+        """Lorries queued, per crossing."""
+        return np.array(self._queue)
+
+    @queue.setter
+    def queue(self, value: np.ndarray) -> None:
+        self._queue = [float(v) for v in value]
+
+    @property
+    def stopped_until(self) -> np.ndarray:
+        """Model hour until which an incident stops each crossing."""
+        return np.array(self._stopped_until)
+
+    @stopped_until.setter
+    def stopped_until(self, value: np.ndarray) -> None:
+        self._stopped_until = [float(v) for v in value]
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """Today's share of normal capacity, per crossing (strikes lower it)."""
+        return np.array(self._capacity)
+
+    @capacity.setter
+    def capacity(self, value: np.ndarray) -> None:
+        self._capacity = [float(v) for v in value]
+
     def set_day(self, capacity: np.ndarray, clear_factor: float, incident_factor: float) -> None:
         """Take the day's capacity share, queue-clearing factor and incident-length factor."""
-        self.capacity = np.asarray(capacity, dtype=float)
+        self.capacity = capacity
         self.clear_factor = clear_factor
         self.incident_hours_factor = incident_factor
 
@@ -41,21 +81,27 @@ class Traffic:
         """An incident at ``crossing`` during model hour ``hour`` stops it for a while."""
         hours = self.params.incident_hours * self.incident_hours_factor
         # Traffic in the hour of the incident has already moved: the stop counts from the next.
-        self.stopped_until[crossing] = max(self.stopped_until[crossing], hour + 1 + hours)
+        self._stopped_until[crossing] = max(self._stopped_until[crossing], hour + 1 + hours)
 
     def step(self, hour: int) -> float:
         """Move one hour of traffic; return the hours of traffic lost (both crossings)."""
-        running = self.capacity * np.clip(1.0 - (self.stopped_until - hour), 0.0, 1.0)
-        normal = self.demand * running
-        spare = self.demand * self.params.spare_capacity * self.clear_factor * running
-        throughput = np.minimum(self.queue + self.demand, normal + spare)
-        self.queue += self.demand - throughput
-        return float(np.sum(1.0 - running))
+        spare_share = self.params.spare_capacity
+        queue, lost = self._queue, 0.0
+        for i in (0, 1):
+            running = self._capacity[i] * min(max(1.0 - (self._stopped_until[i] - hour), 0.0), 1.0)
+            demand = self._demand[i]
+            normal = demand * running
+            spare = demand * spare_share * self.clear_factor * running
+            throughput = min(queue[i] + demand, normal + spare)
+            queue[i] += demand - throughput
+            lost += 1.0 - running
+        return lost
 
     def chance_multiplier(self) -> np.ndarray:
         """How much the queues raise the chance of getting into a lorry, per crossing."""
-        return 1.0 + self.queue / self.params.queue_scale
+        scale = self.params.queue_scale
+        return np.array([1.0 + q / scale for q in self._queue])
 
     def queued(self) -> float:
         """Lorries queued in all."""
-        return float(self.queue.sum())
+        return self._queue[0] + self._queue[1]
