@@ -88,6 +88,13 @@ class CalaisModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(seq))
         self.params: Scenario = scenario
         self.seed_sequence = seq
+        # the scenario's sections, looked up once (they are read every hour)
+        self._behaviour = scenario.behaviour
+        self._enforcement = scenario.enforcement
+        self._smuggling = scenario.smuggling
+        b = self._behaviour
+        self._night = [self._is_night(clock) for clock in range(HOURS_PER_DAY)]
+        self._night_start, self._night_end = b.night_start_hour, b.night_end_hour
         self.map = (calais_map or default_map()).copy()
         self.day = 0
         self.hour = 0  # hours since the start
@@ -317,23 +324,25 @@ class CalaisModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the model by one hour."""
-        clock = self.clock
-        behaviour = self.params.behaviour
+        clock = (NOON + self.hour) % HOURS_PER_DAY
         if clock == NOON:
             self._begin_day()
         lost = self.traffic.step(self.hour)
         if lost:
             self.counter.values[self._i_disruption] += lost
         self._patrol()
-        self._walk()
-        if clock == behaviour.night_start_hour:
+        abroad = self._abroad.size or self._abroad_stale  # anyone out of the camp
+        if abroad:
+            self._walk()
+        if clock == self._night_start:
             self._set_out()
-        if self._is_night(clock):
+            abroad = True
+        if abroad and self._night[clock]:
             self._try()
-        if clock == behaviour.night_end_hour:
+        if abroad and clock == self._night_end:
             self._dawn()
         self.hour += 1
-        if self.clock == NOON:
+        if (clock + 1) % HOURS_PER_DAY == NOON:
             self._end_day()
 
     def _patrol(self) -> None:
@@ -343,14 +352,14 @@ class CalaisModel(mesa.Model):
             return
         units = list(units)
         ways = [u.way for u in units]
-        # one draw for all units: the same numbers, in the same order, as one draw per unit
-        picks = self.rng.integers(0, self._patrol_len[ways]).tolist()
+        # one draw for all units (a uniform pick of a cell of each unit's line)
+        picks = (self.rng.random(len(units)) * self._patrol_len[ways]).astype(np.int64).tolist()
         cells = self._patrol_cells
         for unit, way, k in zip(units, ways, picks, strict=True):
             unit.pos = cells[way][k]
 
     def _is_night(self, clock: int) -> bool:
-        b = self.params.behaviour
+        b = self._behaviour
         if b.night_start_hour <= b.night_end_hour:
             return b.night_start_hour <= clock < b.night_end_hour
         return clock >= b.night_start_hour or clock < b.night_end_hour
@@ -495,7 +504,8 @@ class CalaisModel(mesa.Model):
             - b.distance_weight * self.map_km()[None, :]
             - b.risk_weight * risk[None, :]
         )
-        utility += self.rng.gumbel(size=utility.shape)
+        # Gumbel noise, as ``rng.gumbel`` draws it but in one vectorised pass
+        utility -= np.log(-np.log(1.0 - self.rng.random(utility.shape)))
         way = np.argmax(utility, axis=1).astype(np.int8)
         m.way[goers] = way
         m.state[goers] = OUT
