@@ -163,7 +163,7 @@ class CalaisModel(mesa.Model):
 
     def _routes_hours(self) -> np.ndarray:
         routes = self.map.routes()
-        speed = self.params.behaviour.walk_speed_kmh
+        speed = self._behaviour.walk_speed_kmh
         return np.array([routes[w].hours(speed) for w in WAYS])
 
     def _add_migrants(self, n: int) -> None:
@@ -188,7 +188,7 @@ class CalaisModel(mesa.Model):
         m.network[rows] = -1
         m.victim[rows] = False
         m.recovered_day[rows] = 0
-        m.belief[rows] = self.params.behaviour.prior_success
+        m.belief[rows] = self._behaviour.prior_success
         self._register_migrants(rows.tolist())
 
     def _remove_migrants(self, rows: np.ndarray) -> None:
@@ -351,12 +351,11 @@ class CalaisModel(mesa.Model):
         if not units:
             return
         units = list(units)
-        ways = [u.way for u in units]
-        # one draw for all units (a uniform pick of a cell of each unit's line)
-        picks = (self.rng.random(len(units)) * self._patrol_len[ways]).astype(np.int64).tolist()
         cells = self._patrol_cells
-        for unit, way, k in zip(units, ways, picks, strict=True):
-            unit.pos = cells[way][k]
+        # one draw for all units: a uniform pick of a cell of each unit's line
+        for unit, u in zip(units, self.rng.random(len(units)).tolist(), strict=True):
+            line = cells[unit.way]
+            unit.pos = line[int(u * len(line))]
 
     def _is_night(self, clock: int) -> bool:
         b = self._behaviour
@@ -404,7 +403,7 @@ class CalaisModel(mesa.Model):
 
     def _deploy_units(self) -> None:
         """Match units to the fund and the measures; move some towards recent tries."""
-        levers, enf = self.levers, self.params.enforcement
+        levers, enf = self.levers, self._enforcement
         pinned_want = np.floor(levers.pinned_units + 0.5).astype(int)
         movable_want = math.floor(enf.base_units + levers.movable_units + 0.5)
         units = self.units
@@ -482,7 +481,7 @@ class CalaisModel(mesa.Model):
 
     def _set_out(self) -> None:
         """Migrants in the camp decide whether to go out, where, and whether to buy a place."""
-        m, b, sm = self.migrants, self.params.behaviour, self.params.smuggling
+        m, b, sm = self.migrants, self._behaviour, self._smuggling
         h = m.high
         camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= self.day))
         goers = camp[self.rng.random(camp.size) < b.try_propensity]
@@ -519,11 +518,11 @@ class CalaisModel(mesa.Model):
 
     def map_km(self) -> np.ndarray:
         """Walking distance from the camp to each way in, in km (fences lengthen it)."""
-        return self._route_hours * self.params.behaviour.walk_speed_kmh
+        return self._route_hours * self._behaviour.walk_speed_kmh
 
     def _sell_places(self, goers: np.ndarray, way: np.ndarray, networks: list) -> None:
         """Networks sell tonight's places to those who want one; record unmet demand."""
-        m, sm = self.migrants, self.params.smuggling
+        m, sm = self.migrants, self._smuggling
         wants = self.rng.random(goers.size) < sm.buy_propensity
         pays = m.money[goers] >= sm.price_eur
         on_credit = ~pays & (self.rng.random(goers.size) < sm.debt_share)
@@ -531,11 +530,14 @@ class CalaisModel(mesa.Model):
         buyers = goers[buys]
         buyer_way = way[buys]
         values = self.counter.values
-        for w in range(len(WAYS)):
+        by_way: list[list[SmugglingNetwork]] = [[] for _ in WAYS]
+        for net in networks:
+            by_way[net.way].append(net)
+        revenue = values[self._i_revenue]
+        for w, nets in enumerate(by_way):
             here = buyers[buyer_way == w]
             if here.size == 0:
                 continue
-            nets = [n for n in networks if n.way == w]
             here = self.rng.permutation(here)
             # the networks serve the shuffled buyers in turn, each up to its places
             ends = np.cumsum([max(0, n.places) for n in nets], dtype=np.int64)
@@ -554,8 +556,9 @@ class CalaisModel(mesa.Model):
                 n_sold = n_paid = [0] * len(nets)
             for net, s, p in zip(nets, n_sold, n_paid, strict=True):
                 net.sell(s, p)
-                values[self._i_revenue] += float(p) * net.price
+                revenue += float(p) * net.price
             self.unmet_demand += max(0, here.size - start)
+        values[self._i_revenue] = revenue
 
     def _try(self) -> None:
         """One hour of tries at the ways in, all at once."""
@@ -567,31 +570,53 @@ class CalaisModel(mesa.Model):
         if t.size == 0:
             return
         way = m.way[t].astype(np.intp)
-        n_way = np.bincount(way, minlength=3).astype(float)
-        levers, enf, sm = self.levers, self.params.enforcement, self.params.smuggling
-        reach = np.minimum(1.0, self.units_at * enf.catches_per_unit_hour / np.maximum(n_way, 1))
-        escape = (1 - np.minimum(1.0, self.base_detection + levers.detection_boost)) * (
-            1 - enf.unit_efficacy * reach
-        )
-        detect_chance = 1 - escape
-        queue_mult = self.traffic.chance_multiplier()[WAY_TRAFFIC]
-        cross_chance = self.cross_chance * (1 - self.fence_levels) * queue_mult
+        tries = np.bincount(way, minlength=3)
+        # each way's chances this hour (three numbers each, so in plain floats), then each try's
+        enf, mult = self._enforcement, self._smuggling.success_multiplier
+        queue_mult = self.traffic.chance_multiplier().tolist()
+        table = []
+        for n, units, base, boost, cross, fence, death, injury, incident, traffic in zip(
+            tries.tolist(),
+            self.units_at.tolist(),
+            self.base_detection.tolist(),
+            self.levers.detection_boost.tolist(),
+            self.cross_chance.tolist(),
+            self.fence_levels.tolist(),
+            self.death_chance.tolist(),
+            self.injury_chance.tolist(),
+            self.incident_chance.tolist(),
+            WAY_TRAFFIC.tolist(),
+            strict=True,
+        ):
+            reach = min(1.0, units * enf.catches_per_unit_hour / max(n, 1))
+            escape = (1 - min(1.0, base + boost)) * (1 - enf.unit_efficacy * reach)
+            cross = cross * (1 - fence) * queue_mult[traffic]
+            table.append(
+                (
+                    death,
+                    death + injury,
+                    1 - escape,
+                    min(cross * 1.0, MAX_CROSS_CHANCE),
+                    min(cross * mult, MAX_CROSS_CHANCE),
+                    incident,
+                )
+            )
+        death, death_or_hurt, detect, cross_alone, cross_helped, incident = np.array(table).T[
+            :, way
+        ]
         smuggled = m.network[t] >= 0
-        boost = np.where(smuggled, sm.success_multiplier, 1.0)
-        p_cross = np.minimum(cross_chance[way] * boost, MAX_CROSS_CHANCE)
+        p_cross = np.where(smuggled, cross_helped, cross_alone)
 
         # four draws per try, as four arrays one after the other
         u, u_detect, u_cross, u_incident = self.rng.random((4, t.size))
-        death = self.death_chance[way]
         dies = u < death
-        hurt = ~dies & (u < death + self.injury_chance[way])
+        hurt = ~dies & (u < death_or_hurt)
         rest = ~(dies | hurt)
-        detected = rest & (u_detect < detect_chance[way])
+        detected = rest & (u_detect < detect)
         crosses = rest & ~detected & (u_cross < p_cross)
         failed = rest & ~detected & ~crosses
 
         values = self.counter.values
-        tries = np.bincount(way, minlength=3)
         crossed = np.bincount(way[crosses], minlength=3)
         values[self._i_attempts] += tries
         values[self._i_crossings] += crossed
@@ -606,36 +631,39 @@ class CalaisModel(mesa.Model):
         self.tries_today += tries
         self.crossed_today += crossed
 
-        incidents = u_incident < self.incident_chance[way]
+        incidents = u_incident < incident
         if incidents.any():
             for crossing in sorted(set(WAY_TRAFFIC[way[incidents]].tolist())):
                 self.traffic.incident(crossing, self.hour)
 
         if hurt.any():
-            m.recovered_day[t[hurt]] = self.day + 1 + self.params.behaviour.injury_recovery_days
+            m.recovered_day[t[hurt]] = self.day + 1 + self._behaviour.injury_recovery_days
         removed = self._remove_detected(t, detected)
-        if removed.any():
+        if removed is not None:
             detected &= ~removed
         tries_now = m.tries[t] + failed
         m.tries[t] = tries_now
-        spent = failed & (tries_now >= self.params.behaviour.tries_per_night)
+        spent = failed & (tries_now >= self._behaviour.tries_per_night)
         self._night_failed(t[hurt | detected | spent])
-        self._remove_migrants(np.concatenate([t[crosses | dies], t[removed]]))
+        gone = t[crosses | dies]
+        if removed is not None:  # after the others: the order in which rows are freed counts
+            gone = np.concatenate([gone, t[removed]])
+        self._remove_migrants(gone)
 
-    def _remove_detected(self, tries: np.ndarray, detected: np.ndarray) -> np.ndarray:
+    def _remove_detected(self, tries: np.ndarray, detected: np.ndarray) -> np.ndarray | None:
         """Removals: detected migrants with no protection claim, within the day's places.
 
-        Returns which of ``tries`` are removed (a mask over ``tries``).
+        Returns which of ``tries`` are removed (a mask over ``tries``), or None if no one can be.
         """
         levers = self.levers
         room = int(levers.removal_capacity) - self.removals_today
-        removed = np.zeros(tries.size, dtype=bool)
         if levers.removal_share <= 0 or room <= 0 or not detected.any():
-            return removed
+            return None
         m = self.migrants
         liable = np.flatnonzero(detected)
         liable = liable[~m.claim[tries[liable]]]
         chosen = liable[self.rng.random(liable.size) < levers.removal_share][:room]
+        removed = np.zeros(tries.size, dtype=bool)
         removed[chosen] = True
         self.removals_today += chosen.size
         self.counter.add("removals", chosen.size)
@@ -646,7 +674,7 @@ class CalaisModel(mesa.Model):
         """The night ended without crossing: learn from it and walk back to the camp."""
         if rows.size == 0:
             return
-        m, b = self.migrants, self.params.behaviour
+        m, b = self.migrants, self._behaviour
         way = m.way[rows].astype(np.intp)
         m.belief[rows, way] *= 1 - b.learning_rate
         m.failures[rows] += 1
@@ -683,7 +711,7 @@ class CalaisModel(mesa.Model):
 
     def _share_news(self) -> None:
         """The camp hears how each way went; beliefs move towards what is heard."""
-        m, b = self.migrants, self.params.behaviour
+        m, b = self.migrants, self._behaviour
         rate = np.where(
             self.nights_today > 0, self.crossed_today / np.maximum(self.nights_today, 1), self.news
         )
@@ -699,7 +727,7 @@ class CalaisModel(mesa.Model):
 
     def _decide(self) -> None:
         """Campaigns reach the camp; discouraged migrants claim asylum in France or leave."""
-        m, b, levers = self.migrants, self.params.behaviour, self.levers
+        m, b, levers = self.migrants, self._behaviour, self.levers
         camp = np.flatnonzero(m.state[: m.high] == CAMP)
         if camp.size == 0:
             return
@@ -729,7 +757,7 @@ class CalaisModel(mesa.Model):
 
     def _networks_day(self) -> None:
         """Investigators dismantle networks; new ones enter where demand went unmet."""
-        sm, levers = self.params.smuggling, self.levers
+        sm, levers = self._smuggling, self.levers
         hazard = min(1.0, sm.dismantle_hazard * levers.dismantle_factor)
         networks = self.networks
         # one draw for all networks: the same numbers as ``net.investigated`` one by one
