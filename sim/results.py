@@ -191,3 +191,329 @@ def load_run(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             f"{Path(folder) / TIMESERIES}: {len(frame)} rows, manifest says {manifest['rows']}"
         )
     return frame, manifest
+
+
+# --- sweeps: many runs in one directory ---------------------------------------------------------
+#
+# A sweep's directory holds ``manifest.json``, ``runs.parquet`` (one row a run), ``timeseries/``
+# (one Parquet file a finished run, together a dataset) and ``records/`` (one small JSON record a
+# run, written as each run finishes; ``runs.parquet`` is rebuilt from them). The manifest's
+# ``state`` is ``complete`` only when every planned run has a record; a complete manifest holds
+# the digest of ``runs.parquet``, and ``runs.parquet`` the digest of each run's time series.
+
+RUNS = "runs.parquet"
+TIMESERIES_DIR = "timeseries"
+RECORDS_DIR = "records"
+ID_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "replicate")
+"""The columns that name a run, first in ``runs.parquet`` and in every time series file."""
+RUN_COLUMNS: tuple[str, ...] = (
+    "seed_entropy",
+    "seed_spawn_key",
+    "status",
+    "error",
+    "wall_seconds",
+    "n_days",
+    "timeseries_sha256",
+)
+"""The columns of ``runs.parquet`` between the grid values and the summary outcomes."""
+
+
+def summary_column(outcome: Any) -> str:
+    """The ``runs.parquet`` column holding an outcome's run summary (``total_``, ``mean_``...)."""
+    prefix = {"sum": "total", "mean": "mean", "last": "last"}[outcome.summary]
+    return f"{prefix}_{outcome.name}"
+
+
+def summary_columns() -> list[str]:
+    """Every summary column: ``total_<x>`` for summed outcomes, then ``mean_<x>`` for all."""
+    from sim.metrics import OUTCOMES
+
+    cols = [summary_column(o) for o in OUTCOMES if o.summary != "mean"]
+    return cols + [f"mean_{o.name}" for o in OUTCOMES]
+
+
+def run_summary(frame: pd.DataFrame) -> dict[str, float]:
+    """A run's summary outcomes by column name: totals (or last values) and daily means."""
+    from sim.metrics import OUTCOMES, summarise
+
+    values = summarise(frame)
+    out = {summary_column(o): values[o.name] for o in OUTCOMES if o.summary != "mean"}
+    out.update({f"mean_{o.name}": float(frame[o.name].mean()) for o in OUTCOMES})
+    return out
+
+
+def timeseries_path(folder: str | Path, run_id: str) -> Path:
+    """Where a sweep keeps a run's daily outcomes."""
+    return Path(folder) / TIMESERIES_DIR / f"{run_id}.parquet"
+
+
+def record_path(folder: str | Path, run_id: str) -> Path:
+    """Where a sweep keeps a run's record."""
+    return Path(folder) / RECORDS_DIR / f"{run_id}.json"
+
+
+def timeseries_bytes(frame: pd.DataFrame, run_id: str, scenario: str, replicate: int) -> bytes:
+    """A run's daily outcomes as Parquet bytes, led by the columns that name the run."""
+    out = frame.copy()
+    out.insert(0, "replicate", pd.Series(replicate, index=out.index, dtype="int64"))
+    out.insert(0, "scenario", pd.Series(scenario, index=out.index, dtype="str"))
+    out.insert(0, "run_id", pd.Series(run_id, index=out.index, dtype="str"))
+    buf = io.BytesIO()
+    out.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _arrow_type(values: list[Any]) -> Any:
+    import datetime
+
+    import pyarrow as pa
+
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {bool}:
+        return pa.bool_()
+    if kinds == {int}:
+        return pa.int64()
+    if kinds and kinds <= {int, float}:
+        return pa.float64()
+    if kinds == {datetime.date}:
+        return pa.date32()
+    return pa.string()
+
+
+def runs_table(rows: list[dict[str, Any]], grid_keys: list[str]) -> Any:
+    """``runs.parquet`` as a pyarrow Table with a fixed schema, whatever the number of rows.
+
+    Args:
+        rows: one dict a run, with the keys of :data:`ID_COLUMNS`, :data:`RUN_COLUMNS`, the
+            grid keys and (for finished runs) :func:`summary_columns`.
+        grid_keys: the grid's (or design's) dotted keys, one column each after the run's name.
+    """
+    import pyarrow as pa
+
+    fields = [
+        ("run_id", pa.string()),
+        ("scenario", pa.string()),
+        ("replicate", pa.int64()),
+        *((key, _arrow_type([r.get(key) for r in rows])) for key in grid_keys),
+        ("seed_entropy", pa.int64()),
+        ("seed_spawn_key", pa.list_(pa.int64())),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("wall_seconds", pa.float64()),
+        ("n_days", pa.int64()),
+        ("timeseries_sha256", pa.string()),
+        *((col, pa.float64()) for col in summary_columns()),
+    ]
+    schema = pa.schema(fields)
+    for key in grid_keys:
+        if schema.field(key).type == pa.string():
+            for r in rows:
+                if r.get(key) is not None and not isinstance(r[key], str):
+                    r[key] = str(r[key])
+    columns = {name: [r.get(name) for r in rows] for name, _ in fields}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def parquet_bytes(table: Any) -> bytes:
+    """A pyarrow Table as Parquet bytes."""
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+class SweepResults:
+    """A sweep's (or a single run's) result files, checked against each other.
+
+    Attributes:
+        folder: the directory.
+        manifest: the parsed ``manifest.json``.
+        runs: one row a run (``runs.parquet``), in the manifest's order.
+        complete: whether every planned run has finished (or failed).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        runs: pd.DataFrame,
+        timeseries: pd.DataFrame | None = None,
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.runs = runs
+        self.complete = manifest.get("state", "complete") == "complete"
+        self._timeseries = timeseries
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The daily outcomes of every finished run (read on first use), led by ``run_id``,
+        ``scenario`` and ``replicate``."""
+        if self._timeseries is None:
+            self._timeseries = _read_timeseries(self.folder, self.ok_runs["run_id"].tolist())
+        return self._timeseries
+
+    @property
+    def scenarios(self) -> list[str]:
+        """The scenarios' names, in the order they were given."""
+        named = list(self.manifest.get("scenarios", {}))
+        return named or list(dict.fromkeys(self.runs["scenario"]))
+
+    @property
+    def grid_keys(self) -> list[str]:
+        """The columns of ``runs`` that hold grid (or design) values."""
+        return list(self.manifest.get("grid_keys", []))
+
+    @property
+    def ok_runs(self) -> pd.DataFrame:
+        """The runs that finished without error."""
+        return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def failed_runs(self) -> pd.DataFrame:
+        """The runs that raised, with their ``error``."""
+        return self.runs[self.runs["status"] != "ok"]
+
+    def replicate_frames(self, scenario: str, **point: Any) -> list[pd.DataFrame]:
+        """One daily frame per finished replicate of a scenario (at a grid point, if given)."""
+        runs = self.ok_runs[self.ok_runs["scenario"] == scenario]
+        for key, value in point.items():
+            runs = runs[runs[key] == value]
+        ts = self.timeseries
+        return [
+            ts[ts["run_id"] == run_id].reset_index(drop=True)
+            for run_id in runs.sort_values("replicate")["run_id"]
+        ]
+
+
+def _read_timeseries(folder: Path, run_ids: list[str]) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+
+    from sim.metrics import COLUMNS
+
+    if not run_ids:
+        return pd.DataFrame(columns=[*ID_COLUMNS, *COLUMNS])
+    paths = [str(timeseries_path(folder, r)) for r in run_ids]
+    try:
+        return ds.dataset(paths, format="parquet").to_table().to_pandas()
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise ResultsError(f"{folder / TIMESERIES_DIR}: unreadable ({exc})") from None
+
+
+def load(folder: str | Path, partial: bool = False) -> SweepResults:
+    """Load a sweep directory (or a single run's) after checking its files agree.
+
+    Args:
+        folder: the directory written by ``calais-sim sweep`` (or ``calais-sim run``).
+        partial: accept a sweep that was stopped before every run finished (its finished runs
+            only); by default such a sweep is refused with a message saying how to finish it.
+
+    Raises:
+        ResultsError: a file is missing, truncated, damaged, or disagrees with the manifest.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    kind = manifest.get("kind")
+    if kind == "run":
+        return _load_single_run(folder, manifest)
+    if kind != "sweep":
+        raise ResultsError(f"{folder / MANIFEST}: kind {kind!r}, not a sweep or a run")
+    if not isinstance(manifest.get("run_ids"), list):
+        raise ResultsError(f"{folder / MANIFEST}: no list of run ids")
+    complete = manifest.get("state") == "complete"
+    if complete:
+        check_files(folder, manifest)
+    runs = _read_runs(folder / RUNS)
+    _check_runs(folder, manifest, runs, complete, partial)
+    _check_timeseries(folder, runs)
+    return SweepResults(folder, manifest, runs)
+
+
+def _read_runs(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        raise ResultsError(f"{path}: missing")
+    try:
+        runs = pq.read_table(path).to_pandas()
+    except Exception as exc:
+        raise ResultsError(f"{path}: unreadable, truncated or damaged ({exc})") from None
+    missing = [c for c in (*ID_COLUMNS, *RUN_COLUMNS) if c not in runs.columns]
+    if missing:
+        raise ResultsError(f"{path}: lacks the columns {', '.join(missing)}")
+    return runs
+
+
+def _check_runs(
+    folder: Path, manifest: dict[str, Any], runs: pd.DataFrame, complete: bool, partial: bool
+) -> None:
+    planned = manifest["run_ids"]
+    have = runs["run_id"].tolist()
+    where = folder / RUNS
+    doubled = sorted({r for r in have if have.count(r) > 1})
+    if doubled:
+        raise ResultsError(f"{where}: runs listed more than once: {', '.join(doubled[:5])}")
+    stray = sorted(set(have) - set(planned))
+    if stray:
+        raise ResultsError(
+            f"{where}: runs the manifest does not list: {', '.join(stray[:5])}"
+            f"{' ...' if len(stray) > 5 else ''}"
+        )
+    lacking = [r for r in planned if r not in set(have)]
+    if complete and lacking:
+        raise ResultsError(
+            f"{where}: the manifest says the sweep is complete but {len(lacking)} of its "
+            f"{len(planned)} runs are missing (first: {lacking[0]})"
+        )
+    if not complete and not partial:
+        raise ResultsError(
+            f"{folder}: the sweep was stopped before it finished ({len(have)} of {len(planned)} "
+            f"runs); finish it with `calais-sim sweep --resume --out {folder}`, "
+            "or load it with partial=True"
+        )
+    names = set(manifest.get("scenarios", {}))
+    odd = sorted(set(runs["scenario"]) - names) if names else []
+    if odd:
+        raise ResultsError(f"{where}: scenarios the manifest does not list: {', '.join(odd)}")
+
+
+def _check_timeseries(folder: Path, runs: pd.DataFrame) -> None:
+    for run_id, status, sha in runs[["run_id", "status", "timeseries_sha256"]].itertuples(
+        index=False
+    ):
+        if status != "ok":
+            continue
+        path = timeseries_path(folder, run_id)
+        if not path.exists():
+            raise ResultsError(f"{path}: missing (run {run_id} is listed as finished)")
+        if digest(path) != sha:
+            raise ResultsError(
+                f"{path}: contents differ from the digest in {RUNS} (truncated or damaged)"
+            )
+
+
+def _load_single_run(folder: Path, manifest: dict[str, Any]) -> SweepResults:
+    frame, manifest = load_run(folder)
+    name = manifest.get("scenario_name", folder.name)
+    seed = manifest.get("seed", {})
+    row = {
+        "run_id": name,
+        "scenario": name,
+        "replicate": 0,
+        "seed_entropy": seed.get("entropy"),
+        "seed_spawn_key": list(seed.get("spawn_key", [])),
+        "status": "ok",
+        "error": "",
+        "wall_seconds": manifest.get("wall_seconds"),
+        "n_days": len(frame),
+        "timeseries_sha256": manifest.get("files", {}).get(TIMESERIES),
+        **run_summary(frame),
+    }
+    runs = runs_table([row], []).to_pandas()
+    series = frame.copy()
+    series.insert(0, "replicate", 0)
+    series.insert(0, "scenario", name)
+    series.insert(0, "run_id", name)
+    manifest = {**manifest, "scenarios": {name: manifest.get("scenario", "")}}
+    return SweepResults(folder, manifest, runs, series)
