@@ -1,0 +1,1120 @@
+"""Many runs: seeds, executors, files written as runs finish, and resume.
+
+A sweep runs every scenario, at every point of a grid, ``R`` times. Its runs are :class:`Job`
+values holding everything a worker needs (the resolved scenario as TOML text, the seed's entropy
+and spawn key, the number of days), so that the same pure function, :func:`run_one`, runs them in
+this process, in local worker processes, or on a Dask distributed cluster, with identical numbers.
+
+Seeds: one root ``numpy.random.SeedSequence(seed)`` and one child per replicate index
+(``root.spawn(R)``); replicate ``i`` of every scenario and grid point uses child ``i`` (common
+random numbers), so differences between scenarios are paired by replicate.
+
+Files: each finished run is written at once (its time series, then its record) through atomic
+renames; ``runs.parquet`` and ``manifest.json`` are rebuilt from the records every few seconds and
+at the end (see ``results/README.md``). A stopped sweep started again with ``--resume`` runs only
+what has no record, and runs again the runs that failed.
+
+Other modules run their own designs through the same machinery: build jobs with
+:func:`make_jobs`, then :func:`execute` them (results in memory) or :func:`run_jobs` them (files
+in a directory, resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import itertools
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import results as rf
+from sim.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RunFailed,
+    UsageError,
+    add_scenario_options,
+    scenario_overrides,
+)
+from sim.scenario import Scenario, ScenarioError, from_text, load_scenario
+
+MAX_SEED = 2**63 - 1
+CHECKPOINT_SECONDS = 2.0
+"""How often ``runs.parquet`` and the manifest are rebuilt while a sweep runs."""
+RESERVED_GRID_KEYS = ("name", "seed", "extends")
+VERSIONS_THAT_SHAPE_NUMBERS = ("calais_sim", "mesa", "numpy")
+
+
+# --- jobs and seeds -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: everything a worker needs to make it, and the names it is filed under.
+
+    Attributes:
+        run_id: the run's name, from its scenario, grid point and replicate (see :func:`run_id`).
+        scenario: the scenario's name.
+        text: the resolved scenario as TOML (grid values applied).
+        replicate: the replicate index; its seed is child ``replicate`` of the root.
+        entropy: the root seed's entropy.
+        spawn_key: the child's spawn key (``(replicate,)`` for a sweep).
+        days: number of days to run.
+        point: the grid (or design) values of this run, by dotted key.
+    """
+
+    run_id: str
+    scenario: str
+    text: str
+    replicate: int
+    entropy: int
+    spawn_key: tuple[int, ...]
+    days: int
+    point: Mapping[str, Any] = field(default_factory=dict)
+
+    def seed_sequence(self) -> np.random.SeedSequence:
+        """The run's seed."""
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
+    """One child of ``SeedSequence(seed)`` per replicate index."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed: must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
+    return np.random.SeedSequence(seed).spawn(replicates)
+
+
+def point_tag(point: Mapping[str, Any]) -> str:
+    """A short, stable name for a grid point: ``g`` and 8 hex digits of its values' digest."""
+    text = json.dumps(sorted(point.items()), default=str, separators=(",", ":"))
+    return "g" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def run_id(scenario: str, point: Mapping[str, Any], replicate: int) -> str:
+    """The run's name, the same whenever the same sweep is planned: ``<scenario>__r003``, or
+    ``<scenario>__g1a2b3c4d__r003`` at a grid point."""
+    parts = [scenario, point_tag(point)] if point else [scenario]
+    return "__".join([*parts, f"r{replicate:03d}"])
+
+
+def make_jobs(
+    designs: Iterable[tuple[str, Mapping[str, Any]]], replicates: int, seed: int
+) -> list[Job]:
+    """Jobs for design points: each one run ``replicates`` times with common random numbers.
+
+    Args:
+        designs: (resolved scenario TOML text, the point's values by name) pairs; the values
+            become columns of ``runs.parquet`` and must be scalars.
+        replicates: runs per design point; replicate ``i`` of every point uses the same seed.
+        seed: the root seed.
+
+    Raises:
+        ScenarioError: a text is not a valid scenario.
+        UsageError: two design points would share a run id.
+    """
+    if replicates < 1:
+        raise UsageError(f"--replicates: must be at least 1, not {replicates}")
+    seeds = replicate_seeds(seed, replicates)
+    jobs: list[Job] = []
+    for text, point in designs:
+        scenario = scenario_from_text(text)
+        for rep, child in enumerate(seeds):
+            jobs.append(
+                Job(
+                    run_id=run_id(scenario.name, point, rep),
+                    scenario=scenario.name,
+                    text=text,
+                    replicate=rep,
+                    entropy=int(child.entropy),
+                    spawn_key=tuple(int(k) for k in child.spawn_key),
+                    days=scenario.days,
+                    point=dict(point),
+                )
+            )
+    ids = [j.run_id for j in jobs]
+    if len(set(ids)) != len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise UsageError(f"two runs would both be named {twice}: give each design point a label")
+    return jobs
+
+
+# --- planning a sweep -------------------------------------------------------------------------
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
+    """``KEY=V1,V2,...`` options as {dotted key: [values as TOML text]}, in order."""
+    grid: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        values = [v.strip() for v in raw.split(",")]
+        if not sep or not key or not all(values):
+            raise UsageError(f"--grid {item}: expected KEY=V1,V2,... (values split at commas)")
+        if key in RESERVED_GRID_KEYS:
+            raise UsageError(f"--grid {item}: '{key}' cannot vary within a sweep")
+        if key in grid:
+            raise UsageError(f"--grid {item}: '{key}' is given twice")
+        if len(set(values)) != len(values):
+            raise UsageError(f"--grid {item}: a value is repeated")
+        grid[key] = values
+    return grid
+
+
+def document_value(scenario: Scenario, key: str) -> Any:
+    """The resolved value of a dotted key in a scenario (as validated, e.g. 10 -> 10.0)."""
+    value: Any = scenario.document
+    for part in key.split("."):
+        value = value[part.strip().strip('"')]
+    return value
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep runs: scenarios x grid points x replicates.
+
+    Attributes:
+        scenarios: the resolved scenarios (overrides applied, seed set to the root seed).
+        replicates: runs per scenario and grid point.
+        seed: the root seed.
+        grid: each grid key's values as given (TOML text), for a full factorial.
+    """
+
+    scenarios: tuple[Scenario, ...]
+    replicates: int
+    seed: int
+    grid: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def points(self) -> list[dict[str, str]]:
+        """Every grid point, as {key: value as given}; one empty point without a grid."""
+        keys = list(self.grid)
+        return [
+            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*self.grid.values())
+        ]
+
+    def designs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(scenario text, grid values) for every scenario and grid point.
+
+        Raises:
+            ScenarioError: a grid value is not valid for a scenario (named as ``--grid``).
+        """
+        out = []
+        for scenario in self.scenarios:
+            for point in self.points():
+                try:
+                    at = scenario.with_overrides(f"{k}={v}" for k, v in point.items())
+                except ScenarioError as exc:
+                    exc.file = "--grid" if exc.file in ("--set", None) else exc.file
+                    exc.message = f"{exc.message} (scenario {scenario.name})"
+                    raise
+                values = {k: document_value(at, k) for k in point}
+                out.append((at.to_toml(), values))
+        return out
+
+    def jobs(self) -> list[Job]:
+        """Every run, scenario by scenario, grid point by point, replicate by replicate."""
+        return make_jobs(self.designs(), self.replicates, self.seed)
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """What the manifest records to describe (and re-plan) this sweep."""
+        return {
+            "plan": "grid",
+            "scenarios": {s.name: s.to_toml() for s in self.scenarios},
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "grid": {k: list(v) for k, v in self.grid.items()},
+            "grid_keys": list(self.grid),
+        }
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping[str, Any]) -> Sweep:
+        """The sweep a manifest describes (to resume it without naming its scenarios again)."""
+        if manifest.get("plan") != "grid":
+            raise UsageError(
+                "this directory's runs were not planned as a sweep; resume them "
+                "with the tool that made them"
+            )
+        scenarios = tuple(
+            scenario_from_text(text, f"manifest.json: scenario {name}")
+            for name, text in manifest["scenarios"].items()
+        )
+        return cls(scenarios, int(manifest["replicates"]), int(manifest["seed"]), manifest["grid"])
+
+
+def plan_sweep(
+    paths: Sequence[str | Path],
+    replicates: int,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    grid: Mapping[str, Sequence[str]] | None = None,
+) -> Sweep:
+    """Load and check the scenarios of a sweep.
+
+    Args:
+        paths: scenario files.
+        replicates: runs per scenario and grid point.
+        seed: the root seed (default: the first scenario's seed).
+        overrides: ``KEY=VALUE`` assignments applied to every scenario (``--set``, ``--days``).
+        grid: {dotted key: values as TOML text} for a full factorial (see :func:`parse_grid`).
+
+    Raises:
+        ScenarioError: a file, an override or a grid value is bad.
+        UsageError: two files share a scenario name, or the replicates or seed are out of range.
+    """
+    if replicates < 1:
+        raise UsageError(f"--replicates: must be at least 1, not {replicates}")
+    loaded = [load_scenario(p, overrides) for p in paths]
+    if not loaded:
+        raise UsageError("no scenario files given")
+    seen: dict[str, str | None] = {}
+    for s in loaded:
+        if s.name in seen:
+            raise UsageError(
+                f"{s.source} and {seen[s.name]} are both named '{s.name}': names label the runs"
+            )
+        seen[s.name] = s.source
+    root = loaded[0].seed if seed is None else seed
+    replicate_seeds(root, 1)  # checks the range
+    scenarios = tuple(s.with_overrides([f"seed={root}"]) for s in loaded)
+    sweep = Sweep(scenarios, replicates, root, dict(grid or {}))
+    sweep.designs()  # every grid point is checked before anything runs
+    return sweep
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """What a worker sends back: the job, its status, and its daily outcomes if it finished."""
+
+    job: Job
+    status: str
+    error: str = ""
+    traceback: str = ""
+    wall_seconds: float = 0.0
+    frame: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run finished."""
+        return self.status == "ok"
+
+
+@functools.lru_cache(maxsize=256)
+def scenario_from_text(text: str, source: str = "<sweep>") -> Scenario:
+    """A scenario from its resolved text, for planning (cached: many jobs share one text)."""
+    return from_text(text, source)
+
+
+def simulate(text: str, entropy: int, spawn_key: Sequence[int], days: int) -> pd.DataFrame:
+    """Run one scenario for ``days`` days from a seed; return its daily outcomes.
+
+    The text is parsed afresh for each run (a few milliseconds), so that no run can see what an
+    earlier run in the same worker left in a scenario's objects.
+    """
+    from sim.model import CalaisModel
+
+    seed = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
+    return CalaisModel(from_text(text, "<sweep>"), seed=seed).run(days)
+
+
+def run_one(job: Job) -> RunResult:
+    """Run a job, catching what it raises: the function every executor sends to its workers."""
+    started = time.perf_counter()
+    try:
+        frame = simulate(job.text, job.entropy, job.spawn_key, job.days)
+    except Exception as exc:
+        return RunResult(
+            job,
+            "failed",
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+            wall_seconds=time.perf_counter() - started,
+        )
+    return RunResult(job, "ok", wall_seconds=time.perf_counter() - started, frame=frame)
+
+
+def _failed(job: Job, why: str) -> RunResult:
+    return RunResult(job, "failed", error=why)
+
+
+def _init_worker(parent: int) -> None:
+    """Start a local worker: import the model once, ignore Ctrl-C (the parent stops workers),
+    and exit if the parent dies (a killed sweep leaves no workers behind)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim.model import default_map
+
+    default_map()
+    born = _process_start(parent)
+
+    def watch() -> None:
+        while born is not None and _process_start(parent) == born:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _process_start(pid: int) -> str | None:
+    """When a living process started (None once it is gone or a zombie): a PID that is reused
+    by a later process gives another start."""
+    if not Path("/proc/self/stat").exists():  # no /proc: whether the PID exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "alive"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if stat[0] in ("Z", "X") else stat[19]
+
+
+def worker_versions() -> dict[str, str]:
+    """The versions a worker has (run on Dask workers to check they match this process)."""
+    return rf.versions()
+
+
+# --- executors --------------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def execute(
+    jobs: Sequence[Job], workers: int | None = None, scheduler: Any = None
+) -> Iterator[RunResult]:
+    """Run jobs and yield their results as they finish (in no particular order).
+
+    Args:
+        jobs: what to run.
+        workers: local worker processes (default: one per CPU); 1 runs in this process.
+        scheduler: a Dask scheduler's address (``tcp://host:port``), a scheduler file, or a
+            ``distributed.Client``; when given, the runs go to that cluster and ``workers`` is
+            ignored.
+
+    Close the iterator (``contextlib.closing``) to stop early: the workers are stopped.
+    """
+    if scheduler is not None:
+        return _on_dask(jobs, scheduler)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"--workers: must be at least 1, not {workers}")
+    if workers == 1 or len(jobs) <= 1:
+        return (run_one(job) for job in jobs)
+    return _on_processes(jobs, min(workers, len(jobs)))
+
+
+def _pool(workers: int) -> Any:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: workers start from a clean process that has imported the model once, rather
+    # than from a copy of this one (which may hold threads: the progress bar's, Dask's).
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.model"])
+    else:
+        ctx = mp.get_context("spawn")
+    return ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+
+
+def _stop_pool(pool: Any) -> None:
+    # Python 3.12 has no public way to stop a busy worker: terminate them by their handles,
+    # before the pool is shut down (a worker still starting would miss the pool's queues).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
+)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and stop signals until the block ends, then act on them as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    old = {
+        sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in STOP_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)
+
+
+def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = list(jobs)
+    restarts = 0
+    while todo:
+        pool, finished = None, False
+        try:
+            with _signals_held():  # a stop while workers start would leave one half-started
+                pool = _pool(workers)
+                pending = {pool.submit(run_one, job): job for job in todo}
+            broken: list[Job] = []
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(job)
+                        continue
+                    except Exception as exc:  # a result that could not be sent back
+                        result = _failed(job, f"{type(exc).__name__}: {exc}")
+                    yield result
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            elif pool is not None:
+                _stop_pool(pool)
+        todo = broken
+        if todo:
+            restarts += 1
+            if restarts > 2:
+                for job in todo:
+                    yield _failed(job, "a worker process died while running it (three times)")
+                return
+
+
+def connect(scheduler: str) -> Any:
+    """A ``distributed.Client`` for a scheduler's address or scheduler file, checked able to
+    run calais-sim (a warning if its workers' versions differ from this process's).
+
+    Raises:
+        UsageError: the scheduler cannot be reached, or its workers cannot import the package.
+    """
+    from distributed import Client
+
+    looks_like_file = "://" not in scheduler and (
+        scheduler.endswith(".json") or os.sep in scheduler
+    )
+    if looks_like_file and not Path(scheduler).is_file():
+        raise UsageError(f"--scheduler {scheduler}: no such scheduler file")
+    try:
+        if Path(scheduler).is_file():
+            client = Client(scheduler_file=scheduler, timeout="20s", set_as_default=False)
+        else:
+            client = Client(scheduler, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(
+            f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})"
+        ) from None
+    try:
+        _check_cluster(client)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _check_cluster(client: Any) -> None:
+    try:
+        theirs = client.run(worker_versions)
+    except Exception as exc:
+        raise UsageError(
+            f"the Dask workers cannot run calais-sim ({type(exc).__name__}: {exc}); "
+            "install the same version on every worker"
+        ) from None
+    mine = {k: rf.versions()[k] for k in VERSIONS_THAT_SHAPE_NUMBERS}
+    for address, versions in theirs.items():
+        differ = {k: versions.get(k) for k in mine if versions.get(k) != mine[k]}
+        if differ:
+            print(
+                f"warning: Dask worker {address} has {differ}, this process {mine}: "
+                "its numbers may differ",
+                file=sys.stderr,
+            )
+
+
+def _on_dask(jobs: Sequence[Job], scheduler: Any) -> Iterator[RunResult]:
+    from distributed import as_completed
+
+    own = isinstance(scheduler, str | Path)
+    client = connect(str(scheduler)) if own else scheduler
+    futures: dict[Any, Job] = {}
+    try:
+        tag = f"{os.getpid()}-{time.time_ns()}"
+        for job in jobs:
+            key = f"calais-sim-{job.run_id}-{tag}"
+            futures[client.submit(run_one, job, pure=False, key=key)] = job
+        for fut in as_completed(list(futures), loop=client.loop):
+            job = futures.pop(fut)
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker lost, a task cancelled
+                result = _failed(job, f"{type(exc).__name__}: {exc}")
+            fut.release()
+            yield result
+    finally:
+        if futures:
+            with contextlib.suppress(Exception):
+                client.cancel(list(futures))
+        if own:
+            client.close()
+
+
+# --- the sweep's directory --------------------------------------------------------------------
+
+
+class Stopped(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C or a signal; what was finished is kept.
+
+    Attributes:
+        signum: the signal that stopped it.
+        report: what had been done, once the files are written.
+    """
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.report: SweepReport | None = None
+
+
+@dataclass
+class SweepReport:
+    """What a call of :func:`run_jobs` did."""
+
+    folder: Path
+    planned: int
+    ok: int
+    failed: list[tuple[str, str]]
+    before: int
+    seconds: float
+    complete: bool
+
+    @property
+    def finished(self) -> int:
+        """Runs with a record (finished or failed)."""
+        return self.ok + len(self.failed)
+
+
+def plan_digest(jobs: Sequence[Job]) -> str:
+    """A digest of everything that decides a sweep's numbers: its runs, texts, seeds and days."""
+    h = hashlib.sha256()
+    for j in jobs:
+        text = hashlib.sha256(j.text.encode()).hexdigest()
+        h.update(json.dumps([j.run_id, text, j.entropy, list(j.spawn_key), j.days]).encode())
+    return h.hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class SweepStore:
+    """A sweep's directory: each run filed as it finishes; ``runs.parquet`` and the manifest
+    rebuilt from the records every few seconds and at the end.
+
+    Args:
+        folder: the directory.
+        jobs: every planned run, in the order of ``runs.parquet``.
+        fields: what the manifest records about the plan (see :meth:`Sweep.manifest_fields`).
+        command: the command line to record (default: this process's).
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        jobs: Sequence[Job],
+        fields: Mapping[str, Any],
+        command: list[str] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.jobs = list(jobs)
+        self.fields = dict(fields)
+        keys = self.fields.get("grid_keys") or list(dict.fromkeys(k for j in jobs for k in j.point))
+        self.fields["grid_keys"] = list(keys)
+        self.command = command
+        self.plan = plan_digest(self.jobs)
+        self.records: dict[str, dict[str, Any]] = {}
+        self.manifest: dict[str, Any] = {}
+        self.last_checkpoint = 0.0
+
+    # opening
+
+    def open(self, resume: bool = False, overwrite: bool = False) -> list[Job]:
+        """Start the sweep, or take up the one in the folder; return the runs still to make.
+
+        Raises:
+            UsageError: the folder holds something else, an unfinished sweep without
+                ``resume``, or a different sweep (or versions) with ``resume``.
+        """
+        old = self._old_manifest()
+        if old is not None and resume:
+            self._check_same(old)
+            self.manifest = {
+                **old,
+                "resumed": [*old.get("resumed", []), {"command": self._command(), "time": _now()}],
+            }
+            self._read_records()
+        else:
+            if old is not None:
+                if old.get("state") != "complete" and not overwrite:
+                    counts = old.get("counts", {})
+                    raise UsageError(
+                        f"{self.folder} holds an unfinished sweep "
+                        f"({counts.get('ok', '?')} of {counts.get('planned', '?')} runs finished):"
+                        " add --resume to finish it, or --overwrite to start again"
+                    )
+                self._remove_old()
+            elif any(p.is_file() and not p.name.startswith(".") for p in self._files()):
+                raise UsageError(
+                    f"{self.folder} is not empty and holds no sweep: choose another --out"
+                )
+            self.manifest = {**rf.base_manifest("sweep", self.command), **self.fields}
+        self.manifest.update(plan_sha256=self.plan, run_ids=[j.run_id for j in self.jobs])
+        self._remove_temporary()
+        self.checkpoint("running")
+        todo = [j for j in self.jobs if self.records.get(j.run_id, {}).get("status") != "ok"]
+        # Replicate by replicate, so that a sweep stopped early holds whole sets of pairs.
+        return sorted(todo, key=lambda j: j.replicate)
+
+    def _command(self) -> list[str]:
+        return self.command if self.command is not None else rf.command_line()
+
+    def _files(self) -> list[Path]:
+        return list(self.folder.rglob("*")) if self.folder.exists() else []
+
+    def _old_manifest(self) -> dict[str, Any] | None:
+        if not (self.folder / rf.MANIFEST).exists():
+            return None
+        try:
+            old = rf.read_manifest(self.folder)
+        except rf.ResultsError as exc:
+            raise UsageError(f"{exc}: choose another --out") from None
+        if old.get("kind") != "sweep":
+            raise UsageError(
+                f"{self.folder} holds other results (a {old.get('kind')!r}): choose another --out"
+            )
+        return old
+
+    def _check_same(self, old: Mapping[str, Any]) -> None:
+        if old.get("plan_sha256") != self.plan:
+            what = [
+                name
+                for name in ("scenarios", "seed", "replicates", "grid")
+                if name in self.fields and old.get(name) != self.fields[name]
+            ]
+            raise UsageError(
+                f"{self.folder} holds a different sweep (its {', '.join(what) or 'runs'} "
+                "differ): resume it with the same scenarios and options (or --resume alone), "
+                "or choose another --out"
+            )
+        mine = rf.versions()
+        theirs = old.get("versions", {})
+        differ = [
+            f"{k} {theirs.get(k)} -> {mine[k]}"
+            for k in VERSIONS_THAT_SHAPE_NUMBERS
+            if theirs.get(k) != mine[k]
+        ]
+        if differ:
+            raise UsageError(
+                f"{self.folder}: the sweep was started with other versions ({', '.join(differ)}); "
+                "finish it with those, or start again with --overwrite"
+            )
+
+    def _read_records(self) -> None:
+        by_id = {j.run_id for j in self.jobs}
+        for path in sorted((self.folder / rf.RECORDS_DIR).glob("*.json")):
+            try:
+                record = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue  # cannot happen with atomic writes; the run is made again
+            run = record.get("run_id")
+            if run not in by_id:
+                continue
+            if record.get("status") == "ok":
+                ts = rf.timeseries_path(self.folder, run)
+                if not ts.exists() or rf.digest(ts) != record.get("timeseries_sha256"):
+                    continue
+            self.records[run] = record
+
+    def _remove_old(self) -> None:
+        for name in (rf.TIMESERIES_DIR, rf.RECORDS_DIR):
+            sub = self.folder / name
+            if sub.is_dir():
+                for path in sub.glob("*.parquet" if name == rf.TIMESERIES_DIR else "*.json"):
+                    path.unlink()
+        for name in (rf.RUNS, "comparison.csv", "comparison.png", rf.MANIFEST):
+            (self.folder / name).unlink(missing_ok=True)
+
+    def _remove_temporary(self) -> None:
+        for folder in (self.folder, self.folder / rf.TIMESERIES_DIR, self.folder / rf.RECORDS_DIR):
+            for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+                path.unlink(missing_ok=True)
+
+    # filing runs
+
+    def add(self, result: RunResult) -> None:
+        """File a finished (or failed) run: its time series, then its record."""
+        job = result.job
+        record: dict[str, Any] = {
+            "run_id": job.run_id,
+            "scenario": job.scenario,
+            "replicate": job.replicate,
+            "point": dict(job.point),
+            "seed_entropy": job.entropy,
+            "seed_spawn_key": list(job.spawn_key),
+            "status": result.status,
+            "error": result.error,
+            "traceback": result.traceback,
+            "wall_seconds": round(result.wall_seconds, 4),
+            "n_days": job.days,
+            "timeseries_sha256": None,
+            "summary": {},
+            "finished": _now(),
+        }
+        ts = rf.timeseries_path(self.folder, job.run_id)
+        if result.ok and result.frame is not None:
+            data = rf.timeseries_bytes(result.frame, job.run_id, job.scenario, job.replicate)
+            rf.write_bytes(ts, data)
+            record.update(
+                n_days=len(result.frame),
+                timeseries_sha256=hashlib.sha256(data).hexdigest(),
+                summary=rf.run_summary(result.frame),
+            )
+        else:
+            ts.unlink(missing_ok=True)
+        rf.write_json(rf.record_path(self.folder, job.run_id), record)
+        self.records[job.run_id] = record
+        if time.monotonic() - self.last_checkpoint >= CHECKPOINT_SECONDS:
+            self.checkpoint("running")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows of ``runs.parquet``: one a run with a record, in the planned order."""
+        rows = []
+        for job in self.jobs:
+            rec = self.records.get(job.run_id)
+            if rec is None:
+                continue
+            rows.append(
+                {
+                    "run_id": job.run_id,
+                    "scenario": job.scenario,
+                    "replicate": job.replicate,
+                    **job.point,
+                    **{k: rec[k] for k in rf.RUN_COLUMNS},
+                    **rec["summary"],
+                }
+            )
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        """Planned, finished and failed runs."""
+        ok = sum(r["status"] == "ok" for r in self.records.values())
+        return {"planned": len(self.jobs), "ok": ok, "failed": len(self.records) - ok}
+
+    def checkpoint(self, state: str) -> None:
+        """Rewrite ``runs.parquet``, then the manifest (``state``: running, stopped, complete)."""
+        data = rf.parquet_bytes(rf.runs_table(self.rows(), self.fields["grid_keys"]))
+        rf.write_bytes(self.folder / rf.RUNS, data)
+        files = {rf.RUNS: hashlib.sha256(data).hexdigest()} if state == "complete" else {}
+        self.manifest.update(state=state, updated=_now(), counts=self.counts(), files=files)
+        rf.write_json(self.folder / rf.MANIFEST, self.manifest)
+        self.last_checkpoint = time.monotonic()
+
+    def finish(self, stopped: bool = False) -> bool:
+        """Write the final ``runs.parquet`` and manifest; return whether every run has a record."""
+        complete = len(self.records) == len(self.jobs)
+        self.checkpoint("complete" if complete else ("stopped" if stopped else "running"))
+        return complete
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    out: str | Path,
+    fields: Mapping[str, Any] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    command: list[str] | None = None,
+) -> SweepReport:
+    """Run jobs into a sweep directory, filing each run as it finishes.
+
+    Args:
+        jobs: every run of the sweep (see :func:`make_jobs`, :meth:`Sweep.jobs`).
+        out: the directory.
+        fields: what the manifest records about the plan (scenarios' texts, seed, grid...).
+        workers: local worker processes (default: one per CPU; 1 runs in this process).
+        scheduler: a Dask scheduler's address or scheduler file, to run on that cluster.
+        resume: take up the sweep already in ``out``: make only the runs it lacks (and again
+            those that failed).
+        overwrite: replace an unfinished sweep in ``out`` (a finished one is always replaced).
+        progress: show a progress bar on stderr.
+        command: the command line to record.
+
+    Raises:
+        Stopped: on Ctrl-C or SIGTERM, after writing what was finished (``.report``).
+        UsageError: see :meth:`SweepStore.open`; a scheduler that cannot be reached.
+    """
+    started = time.perf_counter()
+    store = SweepStore(out, jobs, fields or {}, command)
+    client = connect(scheduler) if isinstance(scheduler, str) else scheduler
+    try:
+        return _run_jobs(store, workers, client, resume, overwrite, progress, started)
+    finally:
+        if isinstance(scheduler, str):
+            client.close()
+
+
+def _run_jobs(
+    store: SweepStore,
+    workers: int | None,
+    client: Any,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    started: float,
+) -> SweepReport:
+    from tqdm import tqdm
+
+    before = 0
+
+    def report(complete: bool) -> SweepReport:
+        failed = [(r["run_id"], r["error"]) for r in store.rows() if r["status"] != "ok"]
+        return SweepReport(
+            store.folder,
+            len(store.jobs),
+            store.counts()["ok"],
+            failed,
+            before,
+            time.perf_counter() - started,
+            complete,
+        )
+
+    bar = tqdm(
+        total=len(store.jobs),
+        desc="sweep",
+        unit="run",
+        file=sys.stderr,
+        disable=None if progress else True,
+        dynamic_ncols=True,
+    )
+    try:
+        todo = store.open(resume=resume, overwrite=overwrite)
+        before = len(store.jobs) - len(todo)
+        bar.update(before)
+        failed = 0
+        with contextlib.closing(execute(todo, workers, client)) as results:
+            for result in results:
+                store.add(result)
+                bar.update(1)
+                if not result.ok:
+                    failed += 1
+                    bar.set_postfix_str(f"failed {failed}")
+    except KeyboardInterrupt as exc:
+        bar.close()
+        stopped = (
+            exc if isinstance(exc, Stopped) else Stopped(getattr(exc, "signum", signal.SIGINT))
+        )
+        if store.manifest:  # the folder was taken up: file what was finished
+            store.finish(stopped=True)
+        stopped.report = report(False)
+        raise stopped from None
+    bar.close()
+    return report(store.finish())
+
+
+def run_sweep(sweep: Sweep, out: str | Path, **options: Any) -> SweepReport:
+    """Run a planned sweep into ``out``; ``options`` as for :func:`run_jobs`."""
+    return run_jobs(sweep.jobs(), out, sweep.manifest_fields(), **options)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+DEFAULT_REPLICATES = 10
+
+
+@contextlib.contextmanager
+def signals_stop() -> Iterator[None]:
+    """Within this block, SIGTERM and SIGHUP stop a sweep as Ctrl-C does (keeping its runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    old = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if sig != signal.SIGINT}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def positive_arg(text: str) -> int:
+    """Parse a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
+    out = Path(args.out)
+    if args.scenarios:
+        sweep = plan_sweep(
+            args.scenarios,
+            args.replicates or DEFAULT_REPLICATES,
+            args.seed,
+            scenario_overrides(args),
+            parse_grid(args.grid),
+        )
+    elif args.resume:
+        if args.replicates or args.grid or args.overrides or args.days or args.seed is not None:
+            raise UsageError(
+                "--resume without scenario files takes the sweep as it was planned: "
+                "give no --replicates, --seed, --days, --set or --grid"
+            )
+        if not (out / rf.MANIFEST).exists():
+            raise UsageError(
+                f"--resume: {out} holds no sweep to finish; give the scenario files to start one"
+            )
+        sweep = Sweep.from_manifest(rf.read_manifest(out))
+    else:
+        raise UsageError("give scenario files (or --resume --out DIR to finish a stopped sweep)")
+    jobs = sweep.jobs()
+    where = (
+        f"the Dask cluster at {args.scheduler}"
+        if args.scheduler
+        else f"{args.workers or default_workers()} local process(es)"
+    )
+    points = len(sweep.points())
+    print(
+        f"sweep: {len(sweep.scenarios)} scenario(s) x {points} grid point(s) x "
+        f"{sweep.replicates} replicate(s) = {len(jobs)} runs, root seed {sweep.seed}, "
+        f"on {where}, into {out}/",
+        flush=True,
+    )
+    try:
+        with signals_stop():
+            report = run_sweep(
+                sweep,
+                out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                resume=args.resume,
+                overwrite=args.overwrite,
+                progress=not args.quiet,
+            )
+    except Stopped as exc:
+        done = f"{exc.report.finished} of {len(jobs)} runs kept" if exc.report else "stopped"
+        print(
+            f"calais-sim: stopped ({signal.Signals(exc.signum).name}): {done} in {out}/; "
+            f"finish with: calais-sim sweep --resume --out {out}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED if exc.signum == signal.SIGINT else 128 + exc.signum
+    resumed = f" ({report.before} from before)" if report.before else ""
+    print(
+        f"{report.finished} runs{resumed}: {report.ok} finished, {len(report.failed)} failed, "
+        f"{report.seconds:.0f} s; results in {out}/ (runs.parquet, timeseries/, manifest.json)"
+    )
+    if report.failed:
+        first = "; ".join(f"{r}: {e}" for r, e in report.failed[:3])
+        raise RunFailed(
+            f"{len(report.failed)} of {report.planned} runs failed (status and error in "
+            f"{out / rf.RUNS}; `--resume` runs them again): {first}"
+        )
+    print(f"compare them: calais-sim compare {out}")
+    return EXIT_OK
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``sweep`` to the command line."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run scenarios many times, locally or on a Dask cluster",
+        description=cmd_sweep.__doc__
+        + " Each finished run is written at once; a stopped sweep is finished with --resume. "
+        "Exit codes: 0 every run finished, 1 some failed, 2 bad input, 130 Ctrl-C "
+        "(143 SIGTERM).",
+    )
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario files (TOML)")
+    p.add_argument(
+        "--replicates",
+        type=positive_arg,
+        metavar="R",
+        help=f"runs per scenario and grid point (default {DEFAULT_REPLICATES})",
+    )
+    add_scenario_options(p)
+    p.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="vary a parameter over these values in every scenario (repeatable: full factorial)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_arg,
+        metavar="N",
+        help="local worker processes (default: one per CPU; 1 runs in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|FILE",
+        help="run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file",
+    )
+    p.add_argument(
+        "--out", default="results/sweep", help="output directory (default results/sweep)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the sweep in --out: make only the runs it lacks (and again those that failed)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an unfinished sweep in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)

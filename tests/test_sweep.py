@@ -1,0 +1,421 @@
+"""Sweeps: seeds, executors, files written as runs finish, failures, stops and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim import sweep
+from sim.cli import main
+from sim.results import ResultsError, SweepResults, load
+from sim.sweep import plan_sweep, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+TINY = ("population.initial_migrants=300", "population.daily_arrivals=10")
+"""Overrides that make a library scenario run in a tenth of a second."""
+TINY_SET = [arg for item in TINY for arg in ("--set", item)]
+PAIR = [str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "port-fencing.toml")]
+
+
+def small_sweep(
+    replicates: int = 3, days: int = 15, grid: dict | None = None, names=PAIR, seed: int = 11
+) -> sweep.Sweep:
+    """Two library scenarios, made tiny."""
+    return plan_sweep(names, replicates, seed, [*TINY, f"days={days}"], grid)
+
+
+def same_numbers(a: SweepResults, b: SweepResults) -> None:
+    """Two sweeps hold the same runs with identical numbers (wall times aside)."""
+    cols = [c for c in a.runs.columns if c != "wall_seconds"]
+    ra, rb = (
+        r.runs[cols]
+        .sort_values("run_id")
+        .reset_index(drop=True)
+        .assign(seed_spawn_key=lambda f: f["seed_spawn_key"].map(tuple))
+        for r in (a, b)
+    )
+    pd.testing.assert_frame_equal(ra, rb, check_exact=True)
+    ta, tb = (r.timeseries.sort_values(["run_id", "day"]).reset_index(drop=True) for r in (a, b))
+    pd.testing.assert_frame_equal(ta, tb, check_exact=True)
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``calais-sim`` in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+# --- seeds and names ------------------------------------------------------------------------
+
+
+def test_replicate_seeds_are_shared_across_scenarios_and_grid_points():
+    plan = small_sweep(replicates=4, grid={"population.daily_arrivals": ["5", "10"]})
+    jobs = plan.jobs()
+    assert len(jobs) == 2 * 2 * 4
+    children = np.random.SeedSequence(11).spawn(4)
+    for job in jobs:
+        child = children[job.replicate]
+        assert (job.entropy, job.spawn_key) == (child.entropy, child.spawn_key)
+        assert job.spawn_key == (job.replicate,)
+    assert len({j.run_id for j in jobs}) == len(jobs)
+
+
+def test_run_ids_are_the_same_whenever_the_sweep_is_planned():
+    grid = {"population.daily_arrivals": ["5", "10"]}
+    first, again = small_sweep(grid=grid).jobs(), small_sweep(grid=grid).jobs()
+    assert [j.run_id for j in first] == [j.run_id for j in again]
+    assert first[0].run_id.startswith("baseline__g") and first[0].run_id.endswith("__r000")
+    replanned = sweep.Sweep.from_manifest(small_sweep(grid=grid).manifest_fields()).jobs()
+    assert sweep.plan_digest(replanned) == sweep.plan_digest(first)
+
+
+def test_default_root_seed_is_the_first_scenarios_seed():
+    plan = plan_sweep(PAIR, 2, None, TINY)
+    assert plan.seed == 20150702
+    assert all("seed = 20150702" in text for text in plan.manifest_fields()["scenarios"].values())
+
+
+# --- executors ------------------------------------------------------------------------------
+
+
+def test_same_numbers_in_process_and_on_one_or_two_local_processes(tmp_path):
+    plan = small_sweep(grid={"population.daily_arrivals": ["5", "10"]})
+    run_sweep(plan, tmp_path / "inproc", workers=1, progress=False)
+    run_sweep(plan, tmp_path / "two", workers=2, progress=False)
+    in_process, two = load(tmp_path / "inproc"), load(tmp_path / "two")
+    same_numbers(in_process, two)
+    one = {r.job.run_id: r.frame for r in sweep._on_processes(plan.jobs(), 1)}
+    for run_id, frame in one.items():
+        mine = in_process.timeseries[in_process.timeseries["run_id"] == run_id]
+        pd.testing.assert_frame_equal(
+            mine.drop(columns=["run_id", "scenario", "replicate"]).reset_index(drop=True),
+            frame.astype({"date": mine["date"].dtype}),
+            check_exact=True,
+        )
+    assert len(one) == 12
+
+
+def test_grid_values_are_columns_and_change_the_runs(tmp_path):
+    plan = small_sweep(replicates=2, grid={"population.daily_arrivals": ["5", "20"]})
+    run_sweep(plan, tmp_path / "s", workers=1, progress=False)
+    res = load(tmp_path / "s")
+    assert res.grid_keys == ["population.daily_arrivals"]
+    assert res.runs["population.daily_arrivals"].tolist() == [5.0, 5.0, 20.0, 20.0] * 2
+    totals = res.runs.groupby("population.daily_arrivals")["total_arrivals"].mean()
+    assert totals[20.0] > 2 * totals[5.0]
+    assert len(res.replicate_frames("baseline", **{"population.daily_arrivals": 20.0})) == 2
+
+
+# --- result files ---------------------------------------------------------------------------
+
+
+def test_result_files_record_seeds_versions_scenarios_and_summaries(tmp_path):
+    plan = small_sweep()
+    run_sweep(plan, tmp_path / "s", workers=1, progress=False)
+    out = tmp_path / "s"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "sweep" and manifest["state"] == "complete"
+    assert manifest["seed"] == 11 and manifest["replicates"] == 3
+    assert {"calais_sim", "mesa", "numpy"} <= set(manifest["versions"])
+    assert "port_fencing" in manifest["scenarios"]["port-fencing"]
+    assert len(manifest["run_ids"]) == 6
+    runs = pq.read_table(out / "runs.parquet").to_pandas()
+    assert runs["run_id"].tolist() == manifest["run_ids"]
+    assert (runs["seed_entropy"] == 11).all()
+    assert [list(k) for k in runs["seed_spawn_key"]] == [[0], [1], [2]] * 2
+    series = pd.read_parquet(out / "timeseries")
+    assert len(series) == 6 * 15
+    by_run = series.groupby("run_id")
+    for row in runs.itertuples():
+        days = by_run.get_group(row.run_id)
+        assert row.total_crossings_total == days["crossings_total"].sum()
+        assert row.mean_migrants_present == pytest.approx(days["migrants_present"].mean())
+        assert row.n_days == 15 and row.status == "ok" and row.error == ""
+
+
+def test_failed_run_is_recorded_the_others_finish_and_resume_runs_it_again(
+    tmp_path, monkeypatch, capsys
+):
+    real = sweep.simulate
+
+    def breaks_once(text, entropy, spawn_key, days):
+        if tuple(spawn_key) == (1,) and 'name = "port-fencing"' in text:
+            raise RuntimeError("the model broke")
+        return real(text, entropy, spawn_key, days)
+
+    monkeypatch.setattr(sweep, "simulate", breaks_once)
+    out = tmp_path / "s"
+    args = ["sweep", *PAIR, "--replicates", "3", "--days", "10", *TINY_SET, "--out", str(out)]
+    assert main([*args, "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "1 of 6 runs failed" in err and "RuntimeError: the model broke" in err
+    runs = pd.read_parquet(out / "runs.parquet")
+    failed = runs[runs["status"] == "failed"]
+    assert failed["run_id"].tolist() == ["port-fencing__r001"]
+    assert failed["error"].iloc[0] == "RuntimeError: the model broke"
+    assert np.isnan(failed["total_crossings_total"].iloc[0])
+    assert (runs["status"] == "ok").sum() == 5
+    assert set(pd.read_parquet(out / "timeseries")["run_id"]) == set(runs["run_id"]) - {
+        "port-fencing__r001"
+    }
+    assert len(load(out).failed_runs) == 1
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "timeseries").iterdir()}
+
+    monkeypatch.setattr(sweep, "simulate", real)
+    assert main(["sweep", "--resume", "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    res = load(out)
+    assert (res.runs["status"] == "ok").all() and len(res.runs) == 6
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "timeseries").iterdir()}
+    assert {k: after[k] for k in before} == before  # the finished runs were not made again
+    assert set(after) - set(before) == {"port-fencing__r001.parquet"}
+
+
+def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch, capsys):
+    real, calls = sweep.simulate, []
+
+    def stop_at_fourth(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(sweep, "simulate", stop_at_fourth)
+    out = tmp_path / "s"
+    args = ["sweep", *PAIR, "--replicates", "3", "--days", "10", *TINY_SET, "--out", str(out)]
+    assert main([*args, "--workers", "1", "--quiet"]) == 130
+    assert "3 of 6 runs kept" in capsys.readouterr().err
+    assert json.loads((out / "manifest.json").read_text())["state"] == "stopped"
+    assert len(load(out, partial=True).runs) == 3
+    with pytest.raises(ResultsError, match="stopped before it finished"):
+        load(out)
+
+    monkeypatch.setattr(sweep, "simulate", real)
+    assert main([*args, "--quiet"]) == 2
+    assert "add --resume" in capsys.readouterr().err
+    assert main([*args, "--replicates", "4", "--resume", "--quiet"]) == 2
+    assert "different sweep (its replicates differ)" in capsys.readouterr().err
+    assert main([*args, "--resume", "--workers", "1", "--quiet"]) == 0
+    assert "3 from before" in capsys.readouterr().out
+    reference = tmp_path / "ref"
+    run_sweep(small_sweep(days=10, seed=20150702), reference, workers=1, progress=False)
+    same_numbers(load(out), load(reference))
+
+
+def test_finished_sweep_is_replaced_by_the_same_command(tmp_path):
+    out = tmp_path / "s"
+    args = ["sweep", *PAIR, "--replicates", "2", "--days", "5", *TINY_SET, "--out", str(out)]
+    assert main([*args, "--workers", "1", "--quiet"]) == 0
+    first = load(out)
+    assert main([*args, "--workers", "1", "--quiet"]) == 0
+    same_numbers(first, load(out))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--grid", "population.daily_arrivals=10,-5"], "--grid: population.daily_arrivals"),
+        (["--grid", "population.daily_arrivals"], "expected KEY=V1,V2"),
+        (["--grid", "seed=1,2"], "'seed' cannot vary"),
+        (["--set", "population.initial_migrant=5"], "did you mean 'initial_migrants'"),
+        (["--replicates", "0"], "must be at least 1"),
+        ([str(SCENARIOS / "baseline.toml")], "are both named 'baseline'"),
+    ],
+)
+def test_bad_input_is_one_message_exit_2_and_writes_nothing(tmp_path, capsys, extra, message):
+    out = tmp_path / "s"
+    try:
+        code = main(["sweep", *PAIR, *extra, *TINY_SET, "--out", str(out), "--quiet"])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_folder_holding_other_files_is_refused(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    code = main(["sweep", *PAIR, *TINY_SET, "--days", "3", "--out", str(tmp_path), "--quiet"])
+    assert code == 2
+    assert "is not empty and holds no sweep" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# --- damaged directories --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("finished") / "s"
+    run_sweep(small_sweep(replicates=2, days=8), out, workers=1, progress=False)
+    return out
+
+
+def damaged(finished: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "copy"
+    shutil.copytree(finished, out)
+    return out
+
+
+def truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def edit_manifest(out: Path, change) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    change(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda o: truncate(o / "runs.parquet"), r"runs.parquet: contents differ"),
+        (
+            lambda o: truncate(o / "timeseries" / "port-fencing__r001.parquet"),
+            r"port-fencing__r001.parquet: contents differ .*truncated",
+        ),
+        (
+            lambda o: (o / "timeseries" / "baseline__r000.parquet").unlink(),
+            r"baseline__r000.parquet: missing",
+        ),
+        (lambda o: (o / "runs.parquet").unlink(), r"runs.parquet: listed in the manifest"),
+        (lambda o: (o / "manifest.json").unlink(), r"no manifest"),
+        (
+            lambda o: (o / "manifest.json").write_text('{"kind": "sweep", "run_i'),
+            r"unreadable manifest",
+        ),
+        (
+            lambda o: edit_manifest(o, lambda m: m["run_ids"].pop()),
+            r"runs the manifest does not list: port-fencing__r001",
+        ),
+        (
+            lambda o: edit_manifest(o, lambda m: m["run_ids"].append("returns__r000")),
+            r"complete but 1 of its 5 runs are missing",
+        ),
+    ],
+)
+def test_load_refuses_a_damaged_directory(finished, tmp_path, damage, message):
+    out = damaged(finished, tmp_path)
+    damage(out)
+    with pytest.raises(ResultsError, match=message):
+        load(out)
+
+
+def test_load_refuses_truncated_runs_table_of_a_stopped_sweep(finished, tmp_path):
+    out = damaged(finished, tmp_path)
+    edit_manifest(out, lambda m: m.update(state="stopped", files={}))
+    assert len(load(out, partial=True).runs) == 4
+    truncate(out / "runs.parquet")
+    with pytest.raises(ResultsError, match=r"runs.parquet: unreadable, truncated or damaged"):
+        load(out, partial=True)
+
+
+# --- stopped by signals, resumed ------------------------------------------------------------
+
+KILL_ARGS = [*PAIR, "--replicates", "8", "--days", "40", *TINY_SET, "--seed", "5"]
+KILL_RUNS = 16
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> SweepResults:
+    out = tmp_path_factory.mktemp("whole") / "s"
+    assert main(["sweep", *KILL_ARGS, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    return load(out)
+
+
+def wait_for(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("waited too long")
+        time.sleep(0.01)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Processes still alive in a process group."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def readable_without_the_project(out: Path) -> int:
+    """Read every result file with pandas and pyarrow alone; return the finished runs."""
+    json.loads((out / "manifest.json").read_text())
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert pq.read_table(out / "runs.parquet").num_rows == len(runs)
+    for path in (out / "timeseries").glob("*.parquet"):
+        assert len(pd.read_parquet(path)) == 40
+    series = pq.read_table(out / "timeseries").to_pandas()
+    assert len(series) == 40 * series["run_id"].nunique()
+    for path in (out / "records").glob("*.json"):
+        json.loads(path.read_text())
+    return len(list((out / "records").glob("*.json")))
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["SIGKILL", "SIGINT", "SIGTERM"],
+)
+def test_sweep_stopped_by_a_signal_then_resumed_makes_every_run_exactly_once(
+    tmp_path, uninterrupted, signum, code
+):
+    out = tmp_path / "s"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", *KILL_ARGS, "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: len(list((out / "records").glob("*.json"))) >= 3, timeout=90)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == code, err
+        wait_for(lambda: not group_members(proc.pid), timeout=15)  # no worker left behind
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in group_members(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    if signum != signal.SIGKILL:
+        assert "finish with: calais-sim sweep --resume" in err and "Traceback" not in err
+    kept = readable_without_the_project(out)
+    assert 3 <= kept < KILL_RUNS, "the sweep was not stopped part-way"
+    with pytest.raises(ResultsError, match="stopped before it finished"):
+        load(out)
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
+
+    res = cli("sweep", "--resume", "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert f"{kept} from before" in res.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
+    assert {k: after[k] for k in before} == before  # nothing made twice
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
+    assert readable_without_the_project(out) == KILL_RUNS
+    resumed = load(out)
+    assert sorted(resumed.runs["run_id"]) == sorted(uninterrupted.runs["run_id"])
+    assert (resumed.timeseries.groupby("run_id").size() == 40).all()
+    same_numbers(resumed, uninterrupted)
