@@ -1,0 +1,186 @@
+"""Comparisons: intervals recomputed independently, paired differences, cost per crossing."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from scipy import stats
+
+from sim import compare as cmp
+from sim.cli import main
+from sim.metrics import OUTCOMES
+from sim.results import load
+from sim.sweep import plan_sweep, run_sweep
+
+from .test_sweep import SCENARIOS, TINY, cli, damaged, truncate
+
+NAMES = ("baseline", "port-fencing", "full-package", "information-campaign")
+REPLICATES = 6
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    """A small sweep: the baseline and three measures, six replicates, 40 days."""
+    out = tmp_path_factory.mktemp("compare") / "s"
+    paths = [SCENARIOS / f"{n}.toml" for n in NAMES]
+    run_sweep(plan_sweep(paths, REPLICATES, 4, [*TINY, "days=40"]), out, workers=1, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def table(library) -> pd.DataFrame:
+    return cmp.compare(load(library))
+
+
+def runs_by_hand(folder: Path) -> pd.DataFrame:
+    """``runs.parquet`` read with pyarrow alone."""
+    return pq.read_table(folder / "runs.parquet").to_pandas()
+
+
+def values(runs: pd.DataFrame, scenario: str, column: str) -> pd.Series:
+    return runs[runs["scenario"] == scenario].set_index("replicate")[column].sort_index()
+
+
+def row(table: pd.DataFrame, scenario: str, outcome: str) -> pd.Series:
+    found = table[(table["scenario"] == scenario) & (table["outcome"] == outcome)]
+    assert len(found) == 1
+    return found.iloc[0]
+
+
+def numpy_percentile_interval(x: np.ndarray, seed: int = 1) -> tuple[float, float]:
+    """A plain bootstrap of the mean: resample with replacement, take the 2.5 and 97.5%."""
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(20_000, len(x)))].mean(axis=1)
+    return tuple(np.quantile(means, [0.025, 0.975]))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "outcome"),
+    [
+        ("port-fencing", "crossings_port"),
+        ("baseline", "attempts_total"),
+        ("full-package", "migrants_present"),
+    ],
+)
+def test_mean_and_interval_agree_with_an_independent_bootstrap(library, table, scenario, outcome):
+    column = ("mean_" if outcome == "migrants_present" else "total_") + outcome
+    x = values(runs_by_hand(library), scenario, column).to_numpy()
+    r = row(table, scenario, outcome)
+    assert r["n"] == REPLICATES and r["mean"] == pytest.approx(x.mean(), rel=1e-12)
+    again = stats.bootstrap(
+        (x,), np.mean, method="BCa", n_resamples=9999, rng=np.random.default_rng(20150702)
+    ).confidence_interval
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((again.low, again.high), rel=1e-12)
+    assert r["ci_method"] == "BCa"
+    low, high = numpy_percentile_interval(x)
+    width = r["ci_high"] - r["ci_low"]
+    assert abs(low - r["ci_low"]) < 0.35 * width and abs(high - r["ci_high"]) < 0.35 * width
+    assert r["ci_low"] < x.mean() < r["ci_high"]
+
+
+def test_port_fencing_lowers_port_crossings_paired_by_replicate(library, table):
+    runs = runs_by_hand(library)
+    fenced = values(runs, "port-fencing", "total_crossings_port")
+    base = values(runs, "baseline", "total_crossings_port")
+    d = (fenced - base).to_numpy()
+    r = row(table, "port-fencing", "crossings_port")
+    assert r["n_pairs"] == REPLICATES and r["baseline"] == "baseline"
+    assert r["diff"] == pytest.approx(d.mean(), rel=1e-12)
+    assert r["diff_pct"] == pytest.approx(100 * d.mean() / base.mean())
+    again = stats.bootstrap((d,), np.mean, rng=np.random.default_rng(20150702))
+    ci = again.confidence_interval
+    assert (r["diff_ci_low"], r["diff_ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-12)
+    assert r["diff"] < 0 and r["diff_ci_high"] < 0
+    assert r["verdict"] == "better"
+
+
+def test_verdict_follows_each_outcomes_better_direction(table):
+    for o in OUTCOMES:
+        for r in table[table["outcome"] == o.name].itertuples():
+            if r.scenario == "baseline":
+                assert r.verdict == "baseline" and math.isnan(r.diff)
+            elif r.diff_ci_low > 0 or r.diff_ci_high < 0:
+                way = "higher" if r.diff_ci_low > 0 else "lower"
+                want = way if o.better is None else ("better" if way == o.better else "worse")
+                assert r.verdict == want
+            else:
+                assert r.verdict == "no clear difference"
+
+
+def test_euros_per_crossing_prevented_against_the_baseline(library, table):
+    runs = runs_by_hand(library)
+    costs = table[table["outcome"] == cmp.COST_OUTCOME].set_index("scenario")
+    spenders = {s for s in NAMES if values(runs, s, "total_spend_eur").mean() > 0}
+    assert set(costs.index) == spenders and "full-package" in spenders
+    for name in spenders:
+        extra = values(runs, name, "total_spend_eur") - values(runs, "baseline", "total_spend_eur")
+        prevented = values(runs, "baseline", "total_crossings_total") - values(
+            runs, name, "total_crossings_total"
+        )
+        r = costs.loc[name]
+        if prevented.mean() > 0:
+            assert r["mean"] == pytest.approx(extra.mean() / prevented.mean(), rel=1e-12)
+        else:
+            assert math.isnan(r["mean"]) and r["note"].startswith("no crossings prevented")
+    full = costs.loc["full-package"]
+    assert full["ci_low"] < full["mean"] < full["ci_high"]
+    assert "crossings prevented a run" in full["note"]
+
+
+def test_compare_command_writes_table_and_figure(library, capsys):
+    assert main(["compare", str(library), "--metric", "crossings_port,deaths"]) == 0
+    out = capsys.readouterr().out
+    assert "crossings_port: Tries" not in out and "crossings_port:" in out
+    assert "Cost-effectiveness" in out and "full-package" in out
+    csv = pd.read_csv(library / "comparison.csv")
+    assert set(csv["outcome"]) == {"crossings_port", "deaths", cmp.COST_OUTCOME}
+    assert (library / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["compare", str(library), "--baseline", "port-fencing"]) == 0
+    csv = pd.read_csv(library / "comparison.csv")
+    assert set(csv["outcome"]) == {o.name for o in OUTCOMES} | {cmp.COST_OUTCOME}
+    assert set(csv["baseline"]) == {"port-fencing"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--metric", "crossing_total"], "did you mean 'crossings_total'"),
+        (["--baseline", "port-fence"], "did you mean 'port-fencing'"),
+    ],
+)
+def test_unknown_metric_or_baseline_is_bad_input(library, capsys, args, message):
+    assert main(["compare", str(library), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_grid_points_are_compared_with_the_baseline_at_the_same_point(tmp_path):
+    grid = {"population.daily_arrivals": ["5", "20"]}
+    paths = [SCENARIOS / "baseline.toml", SCENARIOS / "port-fencing.toml"]
+    run_sweep(
+        plan_sweep(paths, 3, 2, [*TINY, "days=10"], grid), tmp_path, workers=1, progress=False
+    )
+    results = load(tmp_path)
+    table = cmp.compare(results, metrics=["arrivals"])
+    assert set(table["outcome"]) == {"arrivals", cmp.COST_OUTCOME}
+    table = table[table["outcome"] == "arrivals"]
+    runs, key = results.runs, "population.daily_arrivals"
+    for _, r in table[table["scenario"] == "port-fencing"].iterrows():
+        at = runs[runs[key] == r[key]]
+        d = values(at, "port-fencing", "total_arrivals") - values(at, "baseline", "total_arrivals")
+        assert r["diff"] == pytest.approx(d.mean())
+        assert r["label"] == f"port-fencing [{key}={r[key]}]"
+    assert sorted(table[key]) == [5.0, 5.0, 20.0, 20.0]
+
+
+def test_compare_on_a_damaged_directory_is_one_message_exit_2(library, tmp_path):
+    out = damaged(library, tmp_path)
+    truncate(out / "timeseries" / "baseline__r001.parquet")
+    res = cli("compare", str(out))
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "baseline__r001.parquet" in res.stderr
+    assert "Traceback" not in res.stderr
