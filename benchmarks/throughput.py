@@ -13,16 +13,20 @@ runs, one after the other:
    agent (the example's own density: 100 agents on 10 x 10). Timed: building the model and the
    60 steps, data collection included, as the example ships.
 
-Each timing is the best of ``--repeats`` runs (same seed each time). The ratio is migrant-days
-per second over Boltzmann agent-steps per second. Usage::
+Each timing is the best of ``--repeats`` runs (same seed each time), each started after a full
+garbage collection (``gc.collect()``), so that neither model pays for collecting what the imports
+or the other model left; the collections a model's own objects cause are timed. The ratio is
+migrant-days per second over Boltzmann agent-steps per second. Usage::
 
     .venv/bin/python benchmarks/throughput.py                  # 1,000, 10,000, 100,000
     .venv/bin/python benchmarks/throughput.py --sizes 10000 --json out.json
+    .venv/bin/python benchmarks/throughput.py --calais-only 10000   # one run, e.g. to profile
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -62,6 +66,7 @@ def time_calais(n: int, repeats: int) -> dict[str, float]:
     best = math.inf
     migrant_days = 0.0
     for _ in range(repeats):
+        gc.collect()
         started = time.perf_counter()
         model = CalaisModel(scenario, seed=SEED)
         frame = model.run(DAYS)
@@ -81,6 +86,7 @@ def time_boltzmann(n: int, repeats: int) -> dict[str, float]:
     side = max(1, round(math.sqrt(n)))
     best = math.inf
     for _ in range(repeats):
+        gc.collect()
         started = time.perf_counter()
         model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=SEED))
         for _ in range(DAYS):
@@ -154,9 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3, help="best of this many (default 3)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument(
+        "--calais-only",
+        type=int,
+        metavar="N",
+        help="only run the Calais model once at N migrants (for profiling) and print its time",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.calais_only is not None:
+        r = time_calais(args.calais_only, 1)
+        print(
+            f"{args.calais_only:,} migrants: {r['migrant_days']:,.0f} migrant-days in "
+            f"{r['seconds']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB"
+        )
+        return 0
     if args.child is not None:
         print(json.dumps(measure(args.child, args.repeats)))
         return 0
