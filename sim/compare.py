@@ -112,12 +112,41 @@ def arms(results: rf.SweepResults, first: str | None = None) -> list[Arm]:
     ]
 
 
-def arm_values(results: rf.SweepResults, arm: Arm, outcome: Outcome) -> pd.Series:
-    """An outcome's run summaries for an arm's finished runs, indexed by replicate."""
+def arm_runs(results: rf.SweepResults, arm: Arm) -> pd.DataFrame:
+    """An arm's finished runs (rows of ``runs.parquet``)."""
     runs = results.ok_runs[results.ok_runs["scenario"] == arm.scenario]
     for key, value in arm.point:
         runs = runs[runs[key] == value]
-    return runs.set_index("replicate")[rf.summary_column(outcome)].sort_index().astype(float)
+    return runs
+
+
+def arm_values(
+    results: rf.SweepResults, arm: Arm, outcome: Outcome, days: int | None = None
+) -> pd.Series:
+    """An outcome's run summaries for an arm's finished runs, indexed by replicate.
+
+    Args:
+        days: summarise only the first ``days`` days (from the time series); default: the
+            whole run (from ``runs.parquet``).
+    """
+    runs = arm_runs(results, arm)
+    if days is None:
+        values = runs.set_index("replicate")[rf.summary_column(outcome)]
+        return values.sort_index().astype(float)
+    ts = results.timeseries
+    ts = ts[ts["run_id"].isin(runs["run_id"]) & (ts["day"] < days)]
+    how = {"sum": "sum", "mean": "mean", "last": "last"}[outcome.summary]
+    by_run = ts.groupby("run_id")[outcome.name].agg(how).astype(float)
+    replicate = runs.set_index("run_id")["replicate"]
+    return by_run.set_axis(replicate[by_run.index].to_numpy()).rename_axis("replicate").sort_index()
+
+
+def common_days(results: rf.SweepResults, arm: Arm, base_arm: Arm) -> int | None:
+    """The days an arm and its baseline both ran, when their runs' lengths differ; else None."""
+    if arm == base_arm:
+        return None
+    lengths = set(arm_runs(results, arm)["n_days"]) | set(arm_runs(results, base_arm)["n_days"])
+    return int(min(lengths)) if len(lengths) > 1 else None
 
 
 def choose_outcomes(names: Sequence[str] | None, default: Sequence[str]) -> list[Outcome]:
@@ -203,8 +232,20 @@ def _base_fields(arm: Arm, base_arm: Arm) -> dict[str, Any]:
     }
 
 
+def _horizon_note(results: rf.SweepResults, arm: Arm, base_arm: Arm, days: int | None) -> str:
+    if days is None:
+        return ""
+    mine = int(arm_runs(results, arm)["n_days"].max())
+    theirs = int(arm_runs(results, base_arm)["n_days"].max())
+    return (
+        f"over the first {days} days, which both ran (the scenario ran {mine}, "
+        f"the baseline {theirs})"
+    )
+
+
 def _row(results: rf.SweepResults, arm: Arm, base_arm: Arm, outcome: Outcome) -> dict[str, Any]:
-    x = arm_values(results, arm, outcome)
+    days = common_days(results, arm, base_arm)
+    x = arm_values(results, arm, outcome, days)
     low, high, method = bootstrap_ci(x.to_numpy())
     row = {
         **_base_fields(arm, base_arm),
@@ -223,16 +264,18 @@ def _row(results: rf.SweepResults, arm: Arm, base_arm: Arm, outcome: Outcome) ->
         "diff_ci_high": math.nan,
         "diff_pct": math.nan,
         "verdict": "baseline" if arm == base_arm else "too few runs",
-        "note": "",
+        "note": _horizon_note(results, arm, base_arm, days),
     }
     if arm == base_arm:
         return row
-    b = arm_values(results, base_arm, outcome)
+    b = arm_values(results, base_arm, outcome, days)
     pairs = x.index.intersection(b.index)
     d = (x[pairs] - b[pairs]).to_numpy()
     row["n_pairs"] = len(pairs)
     if len(pairs) < len(x) or len(pairs) < len(b):
-        row["note"] = "paired on the replicates both finished"
+        row["note"] = "; ".join(
+            filter(None, [row["note"], "paired on the replicates both finished"])
+        )
     if len(pairs) == 0:
         return row
     dlow, dhigh, _ = bootstrap_ci(d)
@@ -253,12 +296,28 @@ def _ratio_of_means(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _cost_row(results: rf.SweepResults, arm: Arm, base_arm: Arm) -> dict[str, Any] | None:
-    spend = arm_values(results, arm, OUTCOME_BY_NAME[SPEND])
+    days = common_days(results, arm, base_arm)
+    spend = arm_values(results, arm, OUTCOME_BY_NAME[SPEND], days)
     if spend.empty or not spend.mean() > 0:
         return None
-    base_spend = arm_values(results, base_arm, OUTCOME_BY_NAME[SPEND])
-    cross = arm_values(results, arm, OUTCOME_BY_NAME[CROSSINGS])
-    base_cross = arm_values(results, base_arm, OUTCOME_BY_NAME[CROSSINGS])
+    values = [
+        arm_values(results, a, OUTCOME_BY_NAME[name], days)
+        for a, name in ((base_arm, SPEND), (arm, CROSSINGS), (base_arm, CROSSINGS))
+    ]
+    row = _cost(arm, base_arm, spend, *values)
+    horizon = _horizon_note(results, arm, base_arm, days)
+    row["note"] = "; ".join(filter(None, [row["note"], horizon]))
+    return row
+
+
+def _cost(
+    arm: Arm,
+    base_arm: Arm,
+    spend: pd.Series,
+    base_spend: pd.Series,
+    cross: pd.Series,
+    base_cross: pd.Series,
+) -> dict[str, Any]:
     pairs = cross.index.intersection(base_cross.index).intersection(base_spend.index)
     extra = (spend[pairs] - base_spend[pairs]).to_numpy()
     prevented = (base_cross[pairs] - cross[pairs]).to_numpy()
@@ -328,6 +387,11 @@ def format_table(table: pd.DataFrame, outcomes: Sequence[Outcome]) -> str:
     """The comparison as text: one block an outcome, then the costs."""
     lines = []
     width = max(12, *(len(label) for label in table["label"]))
+    plain = table[(table["outcome"] != COST_OUTCOME) & (table["note"].fillna("") != "")]
+    notes = plain[["label", "note"]].drop_duplicates()
+    if not notes.empty:
+        lines.append("Notes:")
+        lines.extend(f"  {r.label}: {r.note}" for r in notes.itertuples(index=False))
     for outcome in outcomes:
         part = table[table["outcome"] == outcome.name]
         if part.empty:

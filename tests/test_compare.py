@@ -184,3 +184,24 @@ def test_compare_on_a_damaged_directory_is_one_message_exit_2(library, tmp_path)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "baseline__r001.parquet" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_runs_of_different_lengths_are_compared_over_the_days_both_ran(tmp_path):
+    base = tmp_path / "short.toml"
+    parent = (SCENARIOS / "baseline.toml").as_posix()
+    base.write_text(f'extends = "{parent}"\nname = "baseline"\ndays = 8\n')
+    (tmp_path / "long.toml").write_text(
+        'extends = "short.toml"\nname = "longer"\ndays = 12\n[policies.port_fencing]\n'
+    )
+    out = tmp_path / "s"
+    paths = [base, tmp_path / "long.toml"]
+    run_sweep(plan_sweep(paths, 3, 1, list(TINY)), out, workers=1, progress=False)
+    results = load(out)
+    r = row(cmp.compare(results, metrics=["crossings_total"]), "longer", "crossings_total")
+    daily = pd.read_parquet(out / "timeseries")
+    first = daily[daily["day"] < 8].groupby(["scenario", "replicate"])["crossings_total"].sum()
+    assert r["mean"] == pytest.approx(first["longer"].mean())
+    assert r["diff"] == pytest.approx((first["longer"] - first["baseline"]).mean())
+    assert (
+        r["note"] == "over the first 8 days, which both ran (the scenario ran 12, the baseline 8)"
+    )
