@@ -426,7 +426,7 @@ def load(folder: str | Path, partial: bool = False) -> SweepResults:
         check_files(folder, manifest)
     runs = _read_runs(folder / RUNS)
     _check_runs(folder, manifest, runs, complete, partial)
-    _check_timeseries(folder, runs)
+    _check_timeseries(folder, runs, complete)
     return SweepResults(folder, manifest, runs)
 
 
@@ -476,9 +476,22 @@ def _check_runs(
     odd = sorted(set(runs["scenario"]) - names) if names else []
     if odd:
         raise ResultsError(f"{where}: scenarios the manifest does not list: {', '.join(odd)}")
+    lost = [k for k in manifest.get("grid_keys", []) if k not in runs.columns]
+    if lost:
+        raise ResultsError(f"{where}: lacks the grid columns {', '.join(lost)}")
 
 
-def _check_timeseries(folder: Path, runs: pd.DataFrame) -> None:
+def _check_timeseries(folder: Path, runs: pd.DataFrame, complete: bool) -> None:
+    if complete:  # read as a dataset, the folder must hold exactly the finished runs
+        ok = set(runs.loc[runs["status"] == "ok", "run_id"])
+        stray = sorted(
+            p.name for p in (folder / TIMESERIES_DIR).glob("*.parquet") if p.stem not in ok
+        )
+        if stray:
+            raise ResultsError(
+                f"{folder / TIMESERIES_DIR}: files of no finished run of the sweep: "
+                f"{', '.join(stray[:5])}{' ...' if len(stray) > 5 else ''}"
+            )
     for run_id, status, sha in runs[["run_id", "status", "timeseries_sha256"]].itertuples(
         index=False
     ):

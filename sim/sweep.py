@@ -934,7 +934,7 @@ def _run_jobs(
         unit="run",
         file=sys.stderr,
         disable=None if progress else True,
-        dynamic_ncols=True,
+        postfix="failed 0",
     )
     try:
         todo = store.open(resume=resume, overwrite=overwrite)
@@ -1089,6 +1089,12 @@ def add_commands(subparsers: Any) -> None:
         help=f"runs per scenario and grid point (default {DEFAULT_REPLICATES})",
     )
     add_scenario_options(p)
+    for action in p._actions:  # the shared option means something more here
+        if action.dest == "seed":
+            action.help = (
+                "root seed: replicate i of every scenario uses child i of SeedSequence(SEED) "
+                "(default: the first scenario's seed)"
+            )
     p.add_argument(
         "--grid",
         action="append",

@@ -294,6 +294,12 @@ def edit_manifest(out: Path, change) -> None:
             r"baseline__r000.parquet: missing",
         ),
         (lambda o: (o / "runs.parquet").unlink(), r"runs.parquet: listed in the manifest"),
+        (
+            lambda o: shutil.copy(
+                o / "timeseries" / "baseline__r000.parquet", o / "timeseries" / "extra.parquet"
+            ),
+            r"files of no finished run of the sweep: extra.parquet",
+        ),
         (lambda o: (o / "manifest.json").unlink(), r"no manifest"),
         (
             lambda o: (o / "manifest.json").write_text('{"kind": "sweep", "run_i'),
