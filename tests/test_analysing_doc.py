@@ -60,3 +60,29 @@ def test_results_readme_documents_every_column_and_field(workspace, capsys):
         assert f"`{name}`" in text, f"{column} is not documented in {README}"
     for field in [*manifest, *record]:
         assert f"`{field}`" in text, f"manifest or record field {field} is not documented"
+
+
+def test_results_readme_documents_a_single_runs_files(tmp_path, capsys):
+    text = README.read_text()
+    out = tmp_path / "run"
+    base = str(SCENARIOS / "baseline.toml")
+    assert (
+        main(
+            [
+                "run",
+                base,
+                "--days",
+                "3",
+                *[a for t in TINY for a in ("--set", t)],
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in [*manifest, *manifest["seed"], *manifest["files"]]:
+        assert f"`{name}`" in text, f"{name} of a single run is not documented in {README}"
+    for column in pd.read_parquet(out / "timeseries.parquet").columns:
+        assert f"`{column}`" in text
