@@ -200,10 +200,11 @@ def compare(
         metrics: outcome names (default: every outcome).
 
     Returns:
-        Columns ``scenario``, the grid keys, ``label``, ``outcome``, ``unit``, ``better``,
-        ``summary``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``baseline``, ``n_pairs``,
-        ``diff``, ``diff_ci_low``, ``diff_ci_high``, ``diff_pct``, ``verdict``, ``ci_method``,
-        ``note``; then one ``eur_per_crossing_prevented`` row per scenario that spends money.
+        Columns ``scenario``, the grid keys, ``label``, ``baseline``, ``outcome``, ``unit``,
+        ``better``, ``summary``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``ci_method``,
+        ``n_pairs``, ``diff``, ``diff_ci_low``, ``diff_ci_high``, ``diff_pct``, ``verdict``,
+        ``note`` (see ``results/README.md``); after each scenario that spends money, a row whose
+        outcome is ``eur_per_crossing_prevented``.
     """
     if results.ok_runs.empty:
         raise UsageError(f"{results.folder}: no finished runs to compare")
