@@ -259,18 +259,20 @@ class CalaisModel(mesa.Model):
         """
         self._abroad_stale = True
 
-    def _abroad_rows(self) -> np.ndarray:
-        """Rows of migrants out of the camp now (walking out, trying, walking back), in order."""
+    def _abroad_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of migrants out of the camp now (walking out, trying, walking back), in order,
+        and their states."""
         m = self.migrants
         if self._abroad_stale:
             self._abroad = np.flatnonzero(m.state[: m.high] > CAMP)
             self._abroad_stale = False
         rows = self._abroad
-        if rows.size:
-            out = m.state[rows] > CAMP
-            if not out.all():
-                rows = self._abroad = rows[out]
-        return rows
+        state = m.state[rows]
+        out = state > CAMP
+        if not out.all():
+            rows = self._abroad = rows[out]
+            state = state[out]
+        return rows, state
 
     # --- helpers for agents and the map ------------------------------------------------------
 
@@ -461,11 +463,10 @@ class CalaisModel(mesa.Model):
     # --- the night -----------------------------------------------------------------------------
 
     def _walk(self) -> None:
-        rows = self._abroad_rows()
+        rows, state = self._abroad_rows()
         if rows.size == 0:
             return
         m = self.migrants
-        state = m.state[rows]
         walking = (state == OUT) | (state == BACK)
         moving = rows[walking]
         if moving.size == 0:
@@ -563,10 +564,8 @@ class CalaisModel(mesa.Model):
     def _try(self) -> None:
         """One hour of tries at the ways in, all at once."""
         m = self.migrants
-        rows = self._abroad_rows()
-        if rows.size == 0:
-            return
-        t = rows[m.state[rows] == TRYING]
+        rows, state = self._abroad_rows()
+        t = rows[state == TRYING]
         if t.size == 0:
             return
         way = m.way[t].astype(np.intp)
@@ -685,10 +684,9 @@ class CalaisModel(mesa.Model):
     def _dawn(self) -> None:
         """Everyone still out turns back."""
         m = self.migrants
-        rows = self._abroad_rows()
+        rows, state = self._abroad_rows()
         if rows.size == 0:
             return
-        state = m.state[rows]
         self._night_failed(rows[state == TRYING])
         out = rows[state == OUT]
         if out.size:
@@ -734,7 +732,8 @@ class CalaisModel(mesa.Model):
         if levers.campaign_reach > 0:
             reached = camp[self.rng.random(camp.size) < levers.campaign_reach]
             m.appeal[reached] = np.maximum(m.appeal[reached] - levers.appeal_shift, 0.0)
-        discouraged = m.failures[camp] / (m.failures[camp] + b.give_up_failures)
+        failures = m.failures[camp]
+        discouraged = failures / (failures + b.give_up_failures)
         p_asylum = b.asylum_hazard * (1 - m.appeal[camp]) * (0.25 + discouraged)
         p_leave = b.departure_hazard * discouraged
         u = self.rng.random(camp.size)
