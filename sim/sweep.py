@@ -631,6 +631,22 @@ class SweepReport:
         return self.ok + len(self.failed)
 
 
+@functools.cache
+def source_digest() -> str:
+    """A digest of the package's code and data files, to tell apart two states of the code
+    that carry the same version number (as in a development install)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".toml", ".json", ".csv")
+            and ("__pycache__" not in path.parts)
+        ):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def plan_digest(jobs: Sequence[Job]) -> str:
     """A digest of everything that decides a sweep's numbers: its runs, texts, seeds and days."""
     h = hashlib.sha256()
@@ -704,7 +720,11 @@ class SweepStore:
                 raise UsageError(
                     f"{self.folder} is not empty and holds no sweep: choose another --out"
                 )
-            self.manifest = {**rf.base_manifest("sweep", self.command), **self.fields}
+            self.manifest = {
+                **rf.base_manifest("sweep", self.command),
+                "source_sha256": source_digest(),
+                **self.fields,
+            }
         self.manifest.update(plan_sha256=self.plan, run_ids=[j.run_id for j in self.jobs])
         self._remove_temporary()
         self.checkpoint("running")
@@ -754,6 +774,13 @@ class SweepStore:
             raise UsageError(
                 f"{self.folder}: the sweep was started with other versions ({', '.join(differ)}); "
                 "finish it with those, or start again with --overwrite"
+            )
+        if old.get("source_sha256") not in (None, source_digest()):
+            print(
+                f"warning: calais-sim's code has changed since the sweep in {self.folder} was "
+                "started (same version number): runs made now may not match those made then; "
+                "--overwrite starts again",
+                file=sys.stderr,
             )
 
     def _read_records(self) -> None:

@@ -207,8 +207,10 @@ def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch,
     assert "add --resume" in capsys.readouterr().err
     assert main([*args, "--replicates", "4", "--resume", "--quiet"]) == 2
     assert "different sweep (its replicates differ)" in capsys.readouterr().err
+    monkeypatch.setattr(sweep, "source_digest", lambda: "the code as edited since")
     assert main([*args, "--resume", "--workers", "1", "--quiet"]) == 0
-    assert "3 from before" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "3 from before" in printed.out and "code has changed since the sweep" in printed.err
     reference = tmp_path / "ref"
     run_sweep(small_sweep(days=10, seed=20150702), reference, workers=1, progress=False)
     same_numbers(load(out), load(reference))
