@@ -437,7 +437,7 @@ def figure(
     paired differences from the baseline with their intervals, one panel an outcome."""
     import matplotlib.pyplot as plt
 
-    from sim.plots import _band
+    from sim.plots import band
 
     others = [a for a in arms(results, baseline) if a.scenario != baseline]
     first = outcomes[0]
@@ -463,9 +463,9 @@ def figure(
         runs = _frames(results, arm)
         base = _frames(results, Arm(baseline, arm.point))
         if base:
-            _band(ax, base[0]["date"], base, first.name, cumulative, "0.55", None, "--")
+            band(ax, base[0]["date"], base, first.name, cumulative, "0.55", None, "--")
         if runs:
-            _band(ax, runs[0]["date"], runs, first.name, cumulative, "#1f77b4", None, "-")
+            band(ax, runs[0]["date"], runs, first.name, cumulative, "#1f77b4", None, "-")
         ax.set_title(arm.label, fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)

@@ -59,9 +59,9 @@ def overview(
     for ax, (panel, columns, cumulative) in zip(axes.flat, PANELS, strict=True):
         for column in columns:
             label = column.replace("_", " ")
-            _band(ax, dates, runs, column, cumulative, _colour(column), label, "-")
+            band(ax, dates, runs, column, cumulative, _colour(column), label, "-")
             if base:
-                _band(ax, base[0]["date"], base, column, cumulative, "0.55", None, "--")
+                band(ax, base[0]["date"], base, column, cumulative, "0.55", None, "--")
         ax.set_title(panel, fontsize=10)
         ax.grid(alpha=0.3)
         if len(columns) > 1 or base:
@@ -75,7 +75,7 @@ def overview(
     return fig
 
 
-def _band(ax, dates, runs, column, cumulative, colour, label, style) -> None:
+def band(ax, dates, runs, column, cumulative, colour, label, style) -> None:
     values = np.array([r[column].to_numpy(dtype=float) for r in runs])
     if cumulative:
         values = values.cumsum(axis=1)
