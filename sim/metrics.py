@@ -52,8 +52,24 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome("crossings_total", "Migrants who reached the UK.", "people", "lower", "sum"),
     Outcome("detections", "Tries detected and stopped.", "tries", None, "sum"),
+    *(
+        Outcome(f"detections_{w}", f"Tries detected and stopped {at}.", "tries", None, "sum")
+        for w, at in (
+            ("port", "at the port"),
+            ("beach", "on the beach"),
+            ("tunnel", "at the tunnel"),
+        )
+    ),
     Outcome("injuries", "Migrants injured while trying.", "people", "lower", "sum"),
     Outcome("deaths", "Migrants who died while trying.", "people", "lower", "sum"),
+    *(
+        Outcome(f"deaths_{w}", f"Migrants who died while trying {at}.", "people", "lower", "sum")
+        for w, at in (
+            ("port", "at the port"),
+            ("beach", "via the beach"),
+            ("tunnel", "at the tunnel"),
+        )
+    ),
     Outcome(
         "asylum_claims_france",
         "Migrants who claimed asylum in France and left the camp.",

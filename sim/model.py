@@ -124,6 +124,8 @@ class CalaisModel(mesa.Model):
         index = self.counter.index
         self._i_attempts = np.array([index[f"attempts_{w}"] for w in WAYS])
         self._i_crossings = np.array([index[f"crossings_{w}"] for w in WAYS])
+        self._i_detections = np.array([index[f"detections_{w}"] for w in WAYS])
+        self._i_deaths = np.array([index[f"deaths_{w}"] for w in WAYS])
         self._i_try = np.array(
             [
                 index[name]
@@ -619,6 +621,9 @@ class CalaisModel(mesa.Model):
         crossed = np.bincount(way[crosses], minlength=3)
         values[self._i_attempts] += tries
         values[self._i_crossings] += crossed
+        values[self._i_detections] += np.bincount(way[detected], minlength=3)
+        if dies.any():
+            values[self._i_deaths] += np.bincount(way[dies], minlength=3)
         values[self._i_try] += [
             t.size,
             np.count_nonzero(smuggled),

@@ -115,3 +115,11 @@ def test_fences_lengthen_the_walk_as_they_are_built():
     model.run(30)
     assert model.map_km()[2] > before
     assert model.map.fence_level("tunnel") == pytest.approx(0.6)
+
+
+def test_detections_and_deaths_by_way_add_up(full_run):
+    _, frame = full_run
+    ways = ("port", "beach", "tunnel")
+    assert (frame[[f"detections_{w}" for w in ways]].sum(axis=1) == frame["detections"]).all()
+    assert (frame[[f"deaths_{w}" for w in ways]].sum(axis=1) == frame["deaths"]).all()
+    assert frame["detections_tunnel"].sum() > 0
