@@ -20,7 +20,7 @@ from sim.scenario import ScenarioError
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXTENSIONS: tuple[str, ...] = ("sim.sweep", "sim.compare")
+EXTENSIONS: tuple[str, ...] = ("sim.sweep", "sim.compare", "sim.app_server")
 """Modules that add commands: each has ``add_commands(subparsers)``."""
 
 
