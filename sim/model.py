@@ -208,16 +208,18 @@ class CalaisModel(mesa.Model):
         the model's agent signals and no data set tracking migrants. Otherwise ``None``, and
         migrants are created and removed one by one through Mesa.
         """
-        if Migrant._datasets or self._batch_context is not None:
+        if getattr(Migrant, "_datasets", None) or getattr(self, "_batch_context", None):
             return None
-        if any(key[0] == "agents" and subs for key, subs in self.subscribers.items()):
-            return None
-        by_type = self._agents_by_type.get(Migrant)
-        if type(self._all_agents) is not _HardKeyAgentSet or type(by_type) is not (
-            _HardKeyAgentSet
+        subscribers = getattr(self, "subscribers", None)
+        if not isinstance(subscribers, dict) or any(
+            key[0] == "agents" and subs for key, subs in subscribers.items()
         ):
             return None
-        return self._all_agents._agents, by_type._agents
+        everyone = getattr(self, "_all_agents", None)
+        migrants = self._agents_by_type.get(Migrant)
+        if type(everyone) is not _HardKeyAgentSet or type(migrants) is not _HardKeyAgentSet:
+            return None
+        return everyone._agents, migrants._agents
 
     def _register_migrants(self, rows: list[int]) -> None:
         """Create and register a Mesa ``Migrant`` agent for each of ``rows``."""
