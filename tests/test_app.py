@@ -1,0 +1,497 @@
+"""The workshop page (``calais-sim app``), checked in a real browser, offline.
+
+The server is started as a user would start it, ``calais-sim app --port N``, and the page is
+opened in Debian's Chromium driven by Playwright. Every page opened must load with no failed
+request, no request leaving this machine, and no error in the browser's console.
+
+In CI (``CI=true``) a missing browser fails these tests; elsewhere it skips them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.app import (
+    APP_MAX_MIGRANTS,
+    HOURS_PER_FRAME,
+    Settings,
+    load_choice,
+    parse_number,
+    scenario_choices,
+    slider_step,
+    versus,
+)
+from sim.metrics import COLUMNS
+from sim.scenario import ScenarioError
+from sim.schema import groups
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI") == "true"
+START_TIMEOUT_S = 150
+LOAD_MS = 90_000
+"""Generous: the first load takes 3-8 s on an idle machine, much more on a busy one."""
+ACT_MS = 60_000
+MIN_STEPS_PER_SECOND = 5.0
+TIME_TEXT = re.compile(r"Time:\s*([0-9.]+)")
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def calais_sim() -> list[str]:
+    """The ``calais-sim`` command of this environment."""
+    script = Path(sys.executable).with_name("calais-sim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    proc: subprocess.Popen
+    log: Path
+
+    def stop(self) -> int:
+        """Ctrl-C, as a user would stop it; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("app")
+    port = free_port()
+    log = folder / "server.log"
+    env = {**os.environ, "CALAIS_SIM_CACHE": str(folder / "cache")}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*calais_sim(), "app", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: a leftover is ended by the group's id
+        )
+    server = Server(f"http://127.0.0.1:{port}", port, proc, log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"calais-sim app stopped while starting:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            pytest.fail(f"calais-sim app did not answer in {START_TIMEOUT_S} s:\n{log.read_text()}")
+        time.sleep(0.25)
+    yield server
+    server.stop()
+    if proc.poll() is None:  # pragma: no cover - only if Ctrl-C failed
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = browser_missing()
+    if missing:
+        if IN_CI:
+            pytest.fail(f"the browser tests must run in CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watch:
+    """What went wrong while a page was open."""
+
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def page(browser, server: Server):
+    """The page, loaded; after the test, nothing may have gone wrong on it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(ACT_MS)
+    watch = Watch()
+
+    def on_request(request) -> None:
+        watch.requests.append(request.url)
+        if not request.url.startswith(("data:", "blob:")):
+            host = urlparse(request.url).hostname
+            if host != "127.0.0.1":
+                watch.problems.append(f"request leaving this machine: {request.url}")
+
+    page.on("request", on_request)
+    page.on("requestfailed", lambda r: watch.problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and watch.problems.append(f"HTTP {r.status}: {r.url}"),
+    )
+    page.on(
+        "console",
+        lambda m: m.type == "error" and watch.problems.append(f"console error: {m.text}"),
+    )
+    page.on("pageerror", lambda e: watch.problems.append(f"page error: {e}"))
+    page.goto(f"{server.url}/", wait_until="domcontentloaded", timeout=LOAD_MS)
+    page.wait_for_selector(".calais-map img", timeout=LOAD_MS)
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=LOAD_MS)
+    page.watch = watch
+    yield page
+    problems = list(watch.problems)
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def mesa_time(page) -> float:
+    """Mesa's step counter ("Time: N"): hours simulated."""
+    return float(TIME_TEXT.search(page.get_by_text(TIME_TEXT).first.inner_text()).group(1))
+
+
+def wait_for_time(page, more_than: float) -> None:
+    page.wait_for_function(
+        """(t) => { const m = document.body.innerText.match(/Time:\\s*([0-9.]+)/);
+                    return m && parseFloat(m[1]) > t; }""",
+        arg=more_than,
+        timeout=ACT_MS,
+    )
+
+
+def play_until(page, hours: float) -> None:
+    """Play until the run has simulated ``hours`` hours, then pause."""
+    page.get_by_role("button", name="▶", exact=True).click()
+    wait_for_time(page, hours - 0.5)
+    page.get_by_role("button", name="❚❚", exact=True).click()
+    page.get_by_role("button", name="▶", exact=True).wait_for()
+
+
+def outcome_text(page, name: str) -> str:
+    return page.locator(f".calais-outcome-{name}").inner_text()
+
+
+def switch_on(page, title: str) -> None:
+    switch = page.get_by_role("switch", name=title, exact=True)
+    switch.click(force=True)
+    page.wait_for_function(
+        "(title) => document.querySelector('.calais-changes')?.innerText.includes(title + ' on')",
+        arg=title.lower(),
+    )
+
+
+def type_into(page, selector: str, text: str) -> None:
+    field = page.locator(f"{selector} input")
+    field.fill(text)
+    field.press("Enter")
+
+
+def download(page, label: str, to: Path) -> Path:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=label).click()
+    path = to / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def image_of(locator) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB"))
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def test_page_loads_offline_with_map_and_no_errors(page):
+    img = page.locator(".calais-map img")
+    size = img.evaluate("i => [i.complete, i.naturalWidth, i.naturalHeight]")
+    assert size[0] and size[1] > 500 and size[2] > 300, size
+    pixels = image_of(img)
+    colours = np.unique(pixels.reshape(-1, 3) // 16, axis=0)
+    assert len(colours) > 20, "the map looks blank"
+    assert pixels.std() > 20
+    assert "June 2015" in page.locator(".calais-date").inner_text()
+    assert page.locator(".calais-legend").count() >= 1
+    assert all(urlparse(u).hostname in (None, "127.0.0.1") for u in page.watch.requests)
+
+
+def test_every_measure_event_and_parameter_has_a_control(page):
+    for group in groups():
+        name = group.table.split(".", 1)[-1]
+        if group.kind in ("measure", "event"):
+            block = page.locator(f".calais-group-{name}")
+            assert block.count() == 1, group.table
+            assert page.get_by_role("switch", name=group.title, exact=True).count() == 1
+    page.get_by_role("button", name="Show them").click()
+    for group in groups():
+        if group.kind != "section":
+            continue
+        section = page.locator(f".calais-section-{group.table}")
+        section.wait_for()
+        for key in group.keys:
+            if key.path == "population.initial_migrants":
+                page.locator(".calais-population input").wait_for()
+            else:
+                section.locator(f".calais-key-{key.name}").wait_for()
+    # a measure switched on shows every one of its parameters, with its explanation
+    switch_on(page, "Port fencing")
+    fence = page.locator(".calais-group-port_fencing")
+    for key in next(g for g in groups() if g.table == "policies.port_fencing").keys:
+        if key.name != "enabled":
+            control = fence.locator(f".calais-key-{key.name}")
+            control.wait_for()
+            assert key.spec.doc.split(";")[0] in control.inner_text()
+
+
+def test_scenario_picker_lists_exactly_the_files_in_scenarios(page):
+    page.locator(".calais-picker").click()
+    items = page.locator(".v-menu__content .v-list-item__title")
+    items.first.wait_for()
+    assert items.all_inner_texts() == sorted(p.name for p in SCENARIOS.glob("*.toml"))
+    items.filter(has_text="calais-2015.toml").click()
+    page.wait_for_function(
+        "() => document.querySelector('.calais-clock').innerText.includes('calais-2015')"
+    )
+    # the file's labelled measures get a switch each, in force
+    assert page.get_by_role("switch", name="Tunnel security (20-august)", exact=True).is_checked()
+
+
+def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
+    # one day of the baseline against itself: no difference anywhere
+    play_until(page, 30)
+    charts = page.locator(".calais-charts img")
+    charts.wait_for()
+    assert "same as the baseline" in outcome_text(page, "spend_eur")
+    before = image_of(charts)
+
+    # the port fence, finished at once: spending, and tries moving away from the port
+    switch_on(page, "Port fencing")
+    type_into(page, ".calais-group-port_fencing .calais-key-build_days", "0")
+    page.wait_for_function(
+        "() => document.querySelector('.calais-changes').innerText.includes('build days')"
+    )
+    assert mesa_time(page) == 0  # a change starts the run again
+    play_until(page, 30)
+    page.wait_for_function(
+        "() => /against the baseline/.test(document.querySelector("
+        "'.calais-outcome-spend_eur .calais-change').innerText)"
+        " && !/same as/.test(document.querySelector("
+        "'.calais-outcome-spend_eur .calais-change').innerText)"
+    )
+    assert "+EUR" in outcome_text(page, "spend_eur")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.calais-charts img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    after = image_of(charts)
+    assert before.shape != after.shape or np.abs(before.astype(int) - after).sum() > 0
+
+    # Mesa's Reset starts the same settings again from the first day
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_function(
+        "() => /Time:\\s*0(\\.0)?\\b/.test(document.body.innerText)"
+        " && document.querySelector('.calais-date').innerText.includes('1 June 2015, 12:00')"
+    )
+    assert "port fencing on" in page.locator(".calais-changes").inner_text()
+    assert "same as the baseline" in outcome_text(page, "spend_eur")
+
+
+def test_play_advances_at_least_5_steps_a_second(page, record_property):
+    page.get_by_role("button", name="▶", exact=True).click()
+    wait_for_time(page, 0)
+    samples = []
+    started = time.monotonic()
+    while time.monotonic() - started < 8:
+        samples.append((time.monotonic(), mesa_time(page)))
+        page.wait_for_timeout(250)
+    page.get_by_role("button", name="❚❚", exact=True).click()
+    page.get_by_role("button", name="▶", exact=True).wait_for()
+    (t0, h0), (t1, h1) = samples[0], samples[-1]
+    rate = (h1 - h0) / (t1 - t0)
+    record_property("steps_per_second", round(rate, 2))
+    print(f"\nPlay: {rate:.1f} simulated hours a second ({HOURS_PER_FRAME} hours a frame)")
+    assert rate >= MIN_STEPS_PER_SECOND
+    # the map and the clock followed
+    hours = mesa_time(page)
+    page.wait_for_function(
+        "(h) => document.querySelector('.calais-date').innerText.length > 0", arg=hours
+    )
+
+
+def test_downloads_rerun_with_calais_sim_run(page, tmp_path):
+    switch_on(page, "Returns")
+    type_into(page, ".calais-seed", "7")
+    page.wait_for_function(
+        "() => document.querySelector('.calais-changes').innerText.includes('seed')"
+    )
+    play_until(page, 27)
+    scenario = download(page, "Scenario (TOML)", tmp_path)
+    doc = tomllib.loads(scenario.read_text())
+    assert doc["seed"] == 7 and doc["policies"]["returns"]["enabled"] is True
+    out = tmp_path / "rerun"
+    run = subprocess.run(
+        [*calais_sim(), "run", str(scenario), "--days", "2", "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    rerun = pd.read_parquet(out / "timeseries.parquet")
+
+    results = download(page, "Results (Parquet)", tmp_path)
+    frame = pd.read_parquet(results)
+    assert list(frame.columns) == list(COLUMNS) == list(rerun.columns)
+    assert len(frame) >= 1
+    # the same scenario and seed, so the first day is the same in the app and on the command line
+    pd.testing.assert_frame_equal(frame.iloc[:1], rerun.iloc[:1], check_dtype=False)
+
+
+def test_values_outside_a_controls_range_are_refused(page, tmp_path):
+    type_into(page, ".calais-population", str(APP_MAX_MIGRANTS + 1))
+    page.get_by_text("Refused: at most").wait_for()
+    type_into(page, ".calais-seed", "-1")
+    page.get_by_text("Refused: must be a whole number from 0").wait_for()
+    type_into(page, ".calais-days", "ten")
+    page.get_by_text("Refused: type a number").wait_for()
+    switch_on(page, "Returns")
+    type_into(page, ".calais-group-returns .calais-key-capacity_per_day", "-5")
+    page.get_by_text("Refused: must be at least 0").wait_for()
+    # a slider cannot leave its range
+    slider = page.locator(".calais-group-returns .calais-key-removal_share [role=slider]")
+    assert slider.get_attribute("aria-valuemin") == "0"
+    assert slider.get_attribute("aria-valuemax") == "1"
+    # none of it reached the scenario
+    doc = tomllib.loads(download(page, "Scenario (TOML)", tmp_path).read_text())
+    assert doc["population"]["initial_migrants"] == 2500
+    assert doc["seed"] == 20150702 and doc["days"] == 120
+    assert doc["policies"]["returns"]["capacity_per_day"] == 20.0
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses (hex, as in /proc/net/tcp*) of sockets listening on ``port``."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            next(fh)
+            for line in fh:
+                fields = line.split()
+                address, hex_port = fields[1].rsplit(":", 1)
+                if int(hex_port, 16) == port and fields[3] == "0A":  # LISTEN
+                    found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket tables")
+def test_server_listens_on_localhost_only_by_default(server):
+    assert listening_addresses(server.port) == {"0100007F"}  # 127.0.0.1, nothing else
+
+
+def test_scenario_picker_serves_only_the_folders_files():
+    assert scenario_choices(SCENARIOS) == sorted(p.name for p in SCENARIOS.glob("*.toml"))
+    for name in ("../pyproject.toml", "/etc/passwd", "baseline", "sub/baseline.toml"):
+        with pytest.raises(ScenarioError, match="not one of the scenario files"):
+            load_choice(SCENARIOS, name)
+
+
+def test_ctrl_c_stops_the_server_and_frees_its_port(server):
+    code = server.stop()
+    assert code == 130, server.log.read_text()
+    assert "Traceback" not in server.log.read_text()
+    assert listening_addresses(server.port) == set()
+    with pytest.raises(ProcessLookupError):  # nothing of its process group is left
+        os.killpg(server.proc.pid, 0)
+
+
+# --- the page's rules, without a browser -------------------------------------------------------
+
+
+def test_controls_check_values_as_scenario_files_do():
+    settings = Settings.from_file(SCENARIOS, "baseline.toml")
+    with pytest.raises(ScenarioError, match="at most 1"):
+        settings.with_value(("policies", "port_fencing"), "strength", 1.5)
+    changed = settings.with_value(("policies", "port_fencing"), "enabled", True)
+    assert changed.changes() == ["port fencing on"]
+    assert settings.changes() == []
+
+
+def test_comparisons_read_as_sentences():
+    assert versus(62, 100, "lower") == ("−38% against the baseline", "better")
+    assert versus(120, 100, "lower") == ("+20% against the baseline", "worse")
+    assert versus(100, 100, "lower")[1] == "same"
+    assert versus(5e6, 0, None, "EUR")[0] == "+EUR 5.0 million against the baseline"
+
+
+def test_number_fields_and_sliders():
+    assert parse_number("1,000", "int") == 1000
+    assert parse_number("2015-07-01", "day").isoformat() == "2015-07-01"
+    with pytest.raises(ValueError, match="type a number"):
+        parse_number("ten", "float")
+    keys = {k.path: k for g in groups() for k in g.keys}
+    assert slider_step(keys["policies.port_fencing.strength"], 0.6) == pytest.approx(0.01)
+    assert slider_step(keys["policies.port_fencing.cost_eur"], 7e6) is None  # a number field
