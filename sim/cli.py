@@ -1,22 +1,28 @@
 """The command line: ``calais-sim run``, ``validate`` and the commands of the other modules.
 
 Exit codes: 0 success, 1 a run failed, 2 bad input (one message naming the file, the key and
-what is wrong; a traceback only with ``--debug``), 130 interrupted.
+what is wrong; a traceback only with ``--debug``), 130 interrupted by Ctrl-C, 128 + the signal's
+number when stopped by SIGTERM (143) or SIGHUP (129), which are handled as Ctrl-C is: what is
+being written is abandoned whole (see ``docs/reliability.md``).
+
+The heavy modules (numpy, pandas, the model) are imported only once the signal handlers are in
+place, so that a stop early in start-up is handled too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
+import os
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from sim.geography import MapError
-from sim.results import ResultsError
-from sim.scenario import ScenarioError
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -32,7 +38,107 @@ class RunFailed(Exception):
     """A run (or some runs of a sweep) failed; the message says which."""
 
 
-BAD_INPUT = (ScenarioError, MapError, ResultsError, UsageError)
+class Interrupted(KeyboardInterrupt):
+    """Stopped by a signal other than Ctrl-C (SIGTERM, SIGHUP), handled as Ctrl-C is."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """Within this block, SIGTERM and SIGHUP raise :class:`Interrupted`, as Ctrl-C raises
+    KeyboardInterrupt, so that writes in progress are abandoned whole and the exit is clean."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, _stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def bad_input_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean bad input (exit code 2) rather than a failed run."""
+    from sim.geography import MapError
+    from sim.results import ResultsError
+    from sim.scenario import ScenarioError
+
+    return (ScenarioError, MapError, ResultsError, UsageError)
+
+
+def one_line(text: str) -> str:
+    """A message on one line (some libraries' messages span several)."""
+    return " ".join(str(text).split())
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line and exit code 2, without the usage."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+RUN_FILES = ("timeseries.parquet", "overview.png", "manifest.json")
+"""The files ``calais-sim run`` writes into its output directory."""
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output directory the run could not write, or would damage, before running.
+
+    It must be a directory (or not exist yet, under a directory that can be written), and hold
+    nothing but an earlier run's files: a sweep's directory or any other folder is refused.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"--out {out}: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot write in {parent}")
+    if not out.exists():
+        return
+    foreign = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name not in RUN_FILES and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    )
+    if foreign:
+        raise UsageError(
+            f"--out {out}: holds files that are not a run's results ({', '.join(foreign[:3])}"
+            f"{', ...' if len(foreign) > 3 else ''}); choose another directory"
+        )
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        try:
+            kind = json.loads(manifest.read_text()).get("kind")
+        except (OSError, ValueError, AttributeError):
+            kind = None
+        if kind != "run":
+            raise UsageError(
+                f"--out {out}: {manifest} is not a run's manifest; choose another directory"
+            )
+
+
+def remove_temporary_files(out: Path) -> None:
+    """Remove what an interrupted write may have left: ``.<file>.*.tmp`` beside the run's files."""
+    for name in RUN_FILES:
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def days_arg(text: str) -> int:
@@ -84,6 +190,12 @@ def scenario_overrides(args: argparse.Namespace) -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, scenario_overrides(args))
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_out_dir(out)
+
     import numpy as np
     from tqdm import tqdm
 
@@ -91,10 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.model import CalaisModel
     from sim.plots import overview
     from sim.results import write_run
-    from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, scenario_overrides(args))
-    out = Path(args.out) if args.out else Path("results") / scenario.name
     seq = np.random.SeedSequence(scenario.seed)
     started = time.perf_counter()
     model = CalaisModel(scenario, seed=seq)
@@ -108,14 +217,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         frame = model.run(progress=lambda _day: bar.update(1))
     wall = time.perf_counter() - started
     figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
-    write_run(
-        out,
-        frame,
-        scenario.to_toml(),
-        {"seed": scenario.seed, "entropy": seq.entropy, "spawn_key": list(seq.spawn_key)},
-        figure,
-        extra={"scenario_name": scenario.name, "wall_seconds": round(wall, 3)},
-    )
+    try:
+        write_run(
+            out,
+            frame,
+            scenario.to_toml(),
+            {"seed": scenario.seed, "entropy": seq.entropy, "spawn_key": list(seq.spawn_key)},
+            figure,
+            extra={"scenario_name": scenario.name, "wall_seconds": round(wall, 3)},
+        )
+    except BaseException:  # stopped or failed part-way: no manifest, and no temporary files
+        remove_temporary_files(out)
+        raise
     totals = summarise(frame)
     print(
         f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
@@ -131,7 +244,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files and say what is wrong with each."""
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
     for path in args.scenarios:
@@ -151,7 +264,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="calais-sim",
         description="Agent-based simulation of migration flows and border measures at Calais.",
     )
@@ -184,34 +297,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``calais-sim``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except BAD_INPUT as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"calais-sim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except RunFailed as exc:
-        print(f"calais-sim: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    except KeyboardInterrupt:
-        print("calais-sim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a failed run: one line, a traceback only on request
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"calais-sim: run failed: {type(exc).__name__}: {exc} (--debug shows the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_RUN_FAILED
+    with stop_signals():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            try:
+                return int(args.func(args) or 0)
+            except bad_input_errors() as exc:
+                if args.debug:
+                    traceback.print_exc()
+                print(f"calais-sim: error: {one_line(str(exc))}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            except RunFailed as exc:
+                print(f"calais-sim: {one_line(str(exc))}", file=sys.stderr)
+                return EXIT_RUN_FAILED
+            except Exception as exc:  # a failed run: one line, a traceback only on request
+                if args.debug:
+                    traceback.print_exc()
+                print(
+                    f"calais-sim: run failed: {type(exc).__name__}: {one_line(str(exc))} "
+                    "(--debug shows the traceback)",
+                    file=sys.stderr,
+                )
+                return EXIT_RUN_FAILED
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            print(f"calais-sim: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+            return EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum
 
 
 def entry() -> None:
-    """Console-script wrapper: exit with main()'s code."""
-    sys.exit(main())
+    """Console-script wrapper: exit with main()'s code.
+
+    Stop signals are handled for the life of the process, not only within main(): once main()
+    has returned, the work is done and written, and a stop while the interpreter shuts down is
+    ignored rather than killing the process with a misleading exit code.
+    """
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _stop)
+    code = main()
+    for sig in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(sig, signal.SIG_IGN)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

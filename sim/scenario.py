@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import json
 import math
 import re
 import tomllib
@@ -62,7 +61,25 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.key) if part)
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters (newlines...) escaped, so a message is one line."""
+    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def describe(value: Any) -> str:
+    """A short description of a value for a message: its repr, or its kind if long or nested."""
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
@@ -110,9 +127,8 @@ class Scenario:
     def with_overrides(self, assignments: Iterable[str]) -> Scenario:
         """A copy with ``KEY=VALUE`` assignments applied (dotted keys, TOML values)."""
         doc = json_copy(self.document)
-        for item in assignments:
-            apply_assignment(doc, item)
-        return build(doc, source=self.source)
+        set_keys = [apply_assignment(doc, item) for item in assignments]
+        return build(doc, source=self.source, set_keys=set_keys)
 
     def date_of(self, day: int) -> dt.date:
         """Calendar date of simulated ``day``."""
@@ -139,10 +155,48 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays a scenario document may have (real ones have 3)."""
+MAX_EXTENDS = 32
+"""Longest chain of ``extends`` a scenario file may have."""
+
+
+def parse_toml(text: str, file: str | Path) -> dict[str, Any]:
+    """Parse TOML text, raising every failure as a :class:`ScenarioError` naming ``file``."""
+    try:
+        doc = tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond Python's digit limit
+        raise ScenarioError(f"not valid TOML ({exc})", file=file) from None
+    except RecursionError:
+        raise ScenarioError(
+            "not valid TOML (arrays or tables nested too deeply)", file=file
+        ) from None
+    check_depth(doc, file)
+    return doc
+
+
+def check_depth(doc: Any, file: str | Path | None, key: str | None = None) -> None:
+    """Refuse tables and arrays nested deeper than :data:`MAX_DEPTH` (without recursing)."""
+    todo = [(doc, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(
+                f"tables or arrays nested more than {MAX_DEPTH} deep", file=file, key=key
+            )
+        if isinstance(value, Mapping):
+            todo.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1) for v in value)
+
+
 def read_document(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it extends into one merged document."""
     path = Path(path)
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError(f"cannot read the file ({exc})", file=path) from None
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(f"'extends' forms a cycle ({cycle})", file=path, key="extends")
@@ -150,20 +204,36 @@ def read_document(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a scenario file", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"cannot read the file: not UTF-8 text ({exc})", file=path) from None
+    except (OSError, ValueError) as exc:
         raise ScenarioError(f"cannot read the file ({exc})", file=path) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML ({exc})", file=path) from None
+    doc = parse_toml(text, path)
     parent = doc.pop("extends", None)
     if parent is None:
         return doc
     if not isinstance(parent, str) or not parent:
         raise ScenarioError("must be a file name (a string)", file=path, key="extends")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"a chain of more than {MAX_EXTENDS} files extending each other",
+            file=path,
+            key="extends",
+        )
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(f"extends a missing file '{parent}'", file=path, key="extends")
+    try:
+        found = parent_path.is_file()
+        missing = not found and not parent_path.exists()
+    except (OSError, ValueError):  # a name holding a NUL byte, or too long for the system
+        found, missing = False, True
+    if missing:
+        raise ScenarioError(f"extends a missing file {parent!r}", file=path, key="extends")
+    if not found:
+        raise ScenarioError(
+            f"extends {parent!r}, which is not a readable file", file=path, key="extends"
+        )
     return merge(read_document(parent_path, (*chain, resolved)), doc)
 
 
@@ -171,30 +241,76 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Load, resolve and validate a scenario file, then apply ``KEY=VALUE`` overrides."""
     doc = read_document(Path(path))
     doc.setdefault("name", Path(path).stem)
-    for item in overrides:
-        apply_assignment(doc, item)
-    return build(doc, source=str(path))
+    set_keys = [apply_assignment(doc, item) for item in overrides]
+    return build(doc, source=str(path), set_keys=set_keys)
 
 
 def parse_assignment(item: str) -> tuple[list[str], Any]:
-    """Split ``a.b.c=VALUE`` into its key path and its value (parsed as TOML, else a string)."""
-    key, sep, raw = item.partition("=")
+    """Split ``a.b.c=VALUE`` into its key path and its value (parsed as TOML, else a string).
+
+    The key may quote its parts as TOML does (``events."ferry_strike@23.06".days=2``).
+    """
+    key, sep, raw = split_assignment(item)
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError("expected KEY=VALUE", file="--set", key=item)
-    parts = [p.strip().strip('"') for p in key.split(".")]
+        raise ScenarioError(f"expected KEY=VALUE, not {describe(item)}", file="--set")
+    parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
     if any(not p for p in parts):
         raise ScenarioError("empty part in the dotted key", file="--set", key=key)
+    if parts == ["extends"]:
+        raise ScenarioError(
+            "cannot be set on the command line (name the file to extend in the scenario)",
+            file="--set",
+            key=key,
+        )
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         value = raw
+    check_depth(value, "--set", ".".join(parts))
     return parts, value
 
 
-def apply_assignment(doc: dict[str, Any], item: str) -> None:
-    """Set one ``KEY=VALUE`` assignment in a document, creating tables as needed."""
+def split_assignment(item: str) -> tuple[str, str, str]:
+    """Split ``KEY=VALUE`` at the first ``=`` outside the key's quotes (like str.partition)."""
+    quote = ""
+    escaped = False
+    for i, ch in enumerate(item):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "=":
+            return item[:i], "=", item[i + 1 :]
+    return item.partition("=")
+
+
+def quoted_key(key: str) -> list[str] | None:
+    """The parts of a dotted key that quotes some of them, read as TOML; None if it quotes none."""
+    if not any(q in key for q in "\"'") or any(c in key for c in "\n\r="):
+        return None
+    try:
+        table: Any = tomllib.loads(f"{key} = 0")
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return None
+    parts: list[str] = []
+    while isinstance(table, dict) and len(table) == 1:
+        ((part, table),) = table.items()
+        parts.append(part)
+    return parts if table == 0 and not isinstance(table, bool) else None
+
+
+def apply_assignment(doc: dict[str, Any], item: str) -> str:
+    """Set one ``KEY=VALUE`` assignment in a document, creating tables as needed.
+
+    Returns the dotted key that was set.
+    """
     parts, value = parse_assignment(item)
     table = doc
     for i, part in enumerate(parts[:-1]):
@@ -203,7 +319,7 @@ def apply_assignment(doc: dict[str, Any], item: str) -> None:
             raise ScenarioError("is not a table", file="--set", key=".".join(parts[: i + 1]))
         table = nxt
     table[parts[-1]] = value
-    doc.setdefault("_set", []).append(".".join(parts))
+    return ".".join(parts)
 
 
 def check_value(value: Any, default: Any, spec: Spec, where: str, file: str | None) -> Any:
@@ -215,33 +331,42 @@ def check_value(value: Any, default: Any, spec: Spec, where: str, file: str | No
 
     if spec.unit == DAY_UNIT:
         if isinstance(value, bool) or not isinstance(value, int | dt.date):
-            raise fail(f"must be a day number or a date, not {value!r}")
+            raise fail(f"must be a day number or a date, not {describe(value)}")
         if isinstance(value, dt.datetime):
             value = value.date()
+        if isinstance(value, int) and not in_range(value, spec):
+            raise fail(
+                f"must be a day number from {spec.lo:g} to {spec.hi:g}, or a date, not {value}"
+            )
         return value
     if want is bool:
         if not isinstance(value, bool):
-            raise fail(f"must be true or false, not {value!r}")
+            raise fail(f"must be true or false, not {describe(value)}")
         return value
     if want in (int, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"must be a number, not {value!r}")
+            raise fail(f"must be a number, not {describe(value)}")
         if want is int and not (isinstance(value, int) or float(value).is_integer()):
-            raise fail(f"must be a whole number, not {value!r}")
-        if not math.isfinite(value):
-            raise fail(f"must be a finite number, not {value!r}")
+            raise fail(f"must be a whole number, not {describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise fail(f"must be a finite number, not {describe(value)}")
         if spec.lo is not None and value < spec.lo:
-            raise fail(f"must be at least {spec.lo:g} {spec.unit}, not {value!r}")
+            raise fail(f"must be at least {spec.lo:g} {spec.unit}, not {describe(value)}")
         if spec.hi is not None and value > spec.hi:
-            raise fail(f"must be at most {spec.hi:g} {spec.unit}, not {value!r}")
+            raise fail(f"must be at most {spec.hi:g} {spec.unit}, not {describe(value)}")
         return int(value) if want is int else float(value)
     if want is str:
         if not isinstance(value, str):
-            raise fail(f"must be a string, not {value!r}")
+            raise fail(f"must be a string, not {describe(value)}")
         if spec.choices is not None and value not in spec.choices:
-            raise fail(f"must be one of {', '.join(spec.choices)}, not {value!r}")
+            raise fail(f"must be one of {', '.join(spec.choices)}, not {describe(value)}")
         return value
     raise fail(f"unsupported parameter type {want.__name__}")
+
+
+def in_range(value: float, spec: Spec) -> bool:
+    """Whether a number lies within a parameter's declared range."""
+    return (spec.lo is None or value >= spec.lo) and (spec.hi is None or value <= spec.hi)
 
 
 def check_table(
@@ -249,7 +374,7 @@ def check_table(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate a parameter table against a dataclass; return (constructor args, full table)."""
     if not isinstance(table, Mapping):
-        raise ScenarioError(f"must be a table, not {table!r}", file=file, key=where)
+        raise ScenarioError(f"must be a table, not {describe(table)}", file=file, key=where)
     declared = specs(cls)
     args: dict[str, Any] = {}
     for key, value in table.items():
@@ -268,23 +393,34 @@ def day_number(value: int | dt.date, start: dt.date) -> int:
     return (value - start).days if isinstance(value, dt.date) else int(value)
 
 
-def build(doc: Mapping[str, Any], source: str | None = None) -> Scenario:
-    """Validate a merged scenario document and build the :class:`Scenario`."""
-    doc = dict(doc)
-    set_keys = set(doc.pop("_set", []))
+def build(
+    doc: Mapping[str, Any], source: str | None = None, set_keys: Iterable[str] = ()
+) -> Scenario:
+    """Validate a merged scenario document and build the :class:`Scenario`.
+
+    Args:
+        doc: the document (every table merged, overrides applied).
+        source: the file it came from, named in errors.
+        set_keys: dotted keys set by ``--set``: an error at (or in or above) one of them names
+            ``--set`` instead of the file.
+    """
+    set_keys = set(set_keys)
 
     def origin(key: str) -> str | None:
-        return "--set" if any(key.startswith(k) or k.startswith(key) for k in set_keys) else source
+        for k in set_keys:
+            if key == k or key.startswith(k + ".") or k.startswith(key + "."):
+                return "--set"
+        return source
 
     try:
-        return _build(doc, source, origin)
+        return _build(dict(doc), source)
     except ScenarioError as exc:
         if exc.key and exc.file == source:
             exc.file = origin(exc.key)
         raise
 
 
-def _build(doc: dict[str, Any], source: str | None, origin: Any) -> Scenario:
+def _build(doc: dict[str, Any], source: str | None) -> Scenario:
     allowed = set(TOP_LEVEL) | set(SECTIONS) | set(MEASURE_TABLES)
     for key in doc:
         if key not in allowed:
@@ -293,9 +429,12 @@ def _build(doc: dict[str, Any], source: str | None, origin: Any) -> Scenario:
     top = {**defaults, **{k: doc[k] for k in TOP_LEVEL if k in doc and k != "extends"}}
     if not isinstance(top.get("name"), str) or not top["name"].strip():
         raise ScenarioError("must be a non-empty string", file=source, key="name")
-    if not re.fullmatch(r"[A-Za-z0-9_.@+-]+", top["name"]):
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,99}", top["name"]):
         raise ScenarioError(
-            "may hold only letters, digits and _ . @ + - (it names files)", file=source, key="name"
+            "may hold only letters, digits and _ . @ + -, must not start with . @ + -, and "
+            f"must be at most 100 characters (it names files), not {describe(top['name'])}",
+            file=source,
+            key="name",
         )
     if not isinstance(top["description"], str):
         raise ScenarioError("must be a string", file=source, key="description")
@@ -304,14 +443,24 @@ def _build(doc: dict[str, Any], source: str | None, origin: Any) -> Scenario:
         start = start.date()
     if not isinstance(start, dt.date):
         raise ScenarioError(
-            f"must be a date such as 2015-06-01, not {start!r}", file=source, key="start_date"
+            f"must be a date such as 2015-06-01, not {describe(start)}",
+            file=source,
+            key="start_date",
         )
     for key, lo, hi in (("days", 1, MAX_DAYS), ("seed", 0, 2**63 - 1)):
         value = top[key]
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise ScenarioError(
-                f"must be a whole number from {lo} to {hi}, not {value!r}", file=source, key=key
+                f"must be a whole number from {lo} to {hi}, not {describe(value)}",
+                file=source,
+                key=key,
             )
+    if (dt.date.max - start).days < top["days"] - 1:
+        raise ScenarioError(
+            f"is too late for a run of {top['days']} days (it would pass {dt.date.max})",
+            file=source,
+            key="start_date",
+        )
 
     sections: dict[str, Any] = {}
     document: dict[str, Any] = {
@@ -363,10 +512,7 @@ def _build(doc: dict[str, Any], source: str | None, origin: Any) -> Scenario:
 
 def from_text(text: str, source: str = "<text>") -> Scenario:
     """Build a scenario from TOML text (which may not use ``extends``)."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML ({exc})", file=source) from None
+    doc = parse_toml(text, source)
     if "extends" in doc:
         raise ScenarioError("'extends' needs a file on disk", file=source, key="extends")
     return build(doc, source=source)
@@ -377,9 +523,37 @@ def from_text(text: str, source: str = "<text>") -> Scenario:
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
+TOML_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped, the rest as is.
+
+    (JSON's escaping is not TOML's: it writes characters beyond the BMP as surrogate pairs,
+    which TOML refuses, and leaves DEL unescaped, which TOML forbids.)
+    """
+    out = []
+    for ch in text:
+        if ch in TOML_ESCAPES:
+            out.append(TOML_ESCAPES[ch])
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def toml_key(key: str) -> str:
     """A TOML key, quoted when it is not a bare key."""
-    return key if BARE_KEY.fullmatch(key) else json.dumps(key)
+    return key if BARE_KEY.fullmatch(key) else toml_string(key)
 
 
 def toml_value(value: Any) -> str:
@@ -393,7 +567,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value)
+        return toml_string(value)
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
