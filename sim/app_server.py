@@ -42,6 +42,7 @@ CACHE_ENV = "CALAIS_SIM_CACHE"
 READY_TIMEOUT_S = 180.0
 CLOSED_PORT_URL = "http://127.0.0.1:9/"
 """Where the CDN proxy would fetch a missing file from: a closed port, so a miss fails at once."""
+SAMESITE_WARNING = "Cookies with samesite=none require https"
 VERSIONED = re.compile(r"^(?P<name>[^@]+)@(?P<major>\d+)\.\d+\.\d+.*$")
 
 
@@ -117,11 +118,12 @@ def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
             "SOLARA_HOME": str(cache / "solara-home"),
             SCENARIOS_ENV: str(scenarios),
-            # a page opened at 127.0.0.1 rather than localhost makes Solara warn about its
-            # cookie on every visit; the warning is no use to anyone running the app
-            "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",
         }
     )
+    # a page opened at 127.0.0.1 rather than localhost makes Solara warn about its cookie at
+    # every visit (it is for pages embedded in other sites); the app's users need not see it
+    quiet = f"ignore:{SAMESITE_WARNING}:UserWarning:solara.server.starlette"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), quiet) if w)
     return env
 
 
@@ -236,15 +238,15 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise UsageError(f"--scenarios {scenarios}: not a folder of scenario files (*.toml)")
     check_port_free(args.host, args.port)
     env = offline_env(scenarios.resolve())
-    url = f"http://{url_host(args.host)}:{args.port}"
+    url = f"http://{url_host(local_address(args.host))}:{args.port}"
     proc = subprocess.Popen(server_command(args.host, args.port), env=env)
     try:
-        wait_ready(f"http://{url_host(local_address(args.host))}:{args.port}", proc)
+        wait_ready(url, proc)
         print(f"calais-sim app: the page is at {url}/ (Ctrl-C stops the server)", flush=True)
         if not is_loopback(args.host):
             print(
                 f"calais-sim app: listening on {args.host}: other machines on the network can "
-                "open the page",
+                f"open the page at this machine's address, port {args.port}",
                 flush=True,
             )
         code = proc.wait()
