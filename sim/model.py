@@ -410,8 +410,10 @@ class CalaisModel(mesa.Model):
     def _deploy_units(self) -> None:
         """Match units to the fund and the measures; move some towards recent tries."""
         levers, enf = self.levers, self._enforcement
-        pinned_want = np.floor(levers.pinned_units + 0.5).astype(int)
-        movable_want = math.floor(enf.base_units + levers.movable_units + 0.5)
+        # However much money buys, no more units exist than the country's mobile forces.
+        pinned_want = np.floor(np.minimum(levers.pinned_units, enf.max_units) + 0.5).astype(int)
+        room = max(0, enf.max_units - int(pinned_want.sum()))
+        movable_want = math.floor(min(enf.base_units + levers.movable_units, room) + 0.5)
         units = self.units
         pinned = [u for u in units if u.pinned]
         movable = [u for u in units if not u.pinned]
@@ -425,10 +427,11 @@ class CalaisModel(mesa.Model):
             u.remove()
         movable = movable[:movable_want]
         target = self._share_out(movable_want, self.recent_tries)
-        for _ in range(movable_want - len(movable)):
-            w = int(np.argmax(target - np.bincount([u.way for u in movable], minlength=3)))
-            movable.append(EnforcementUnit(self, w, pinned=False))
         current = np.bincount([u.way for u in movable], minlength=3)
+        for _ in range(movable_want - len(movable)):
+            w = int(np.argmax(target - current))
+            movable.append(EnforcementUnit(self, w, pinned=False))
+            current[w] += 1
         moves = math.floor(enf.redeploy_share * movable_want + 0.5)
         for _ in range(moves):
             gap = target - current

@@ -5,14 +5,20 @@ the documentation (``docs/scenarios.md``), the command line's ``--set`` and the 
 controls all read these declarations, so a parameter is described exactly once.
 
 Sources are the figures in ``docs/facts.md`` where one exists; "assumption" marks a value chosen
-by judgement and "calibrated" a value fitted to the 2015 record (see ``docs/validation.md``).
+by judgement and "calibrated" a value fitted to the 2015 record by ``calais-sim calibrate``, whose
+fitted values are read from ``sim/data/calibration.toml`` (see :func:`calibrated` and
+``docs/validation.md``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import tomllib
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
@@ -61,6 +67,39 @@ def value_type(default: Any) -> type:
     return type(default)
 
 
+CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "calibration.toml"
+"""The fitted values written by ``calais-sim calibrate``."""
+CALIBRATED = "calibrated (sim/data/calibration.toml)"
+"""The start of the source of every parameter whose default is a fitted value."""
+
+
+@functools.cache
+def calibration_values() -> dict[str, float]:
+    """The fitted values in :data:`CALIBRATION_FILE` by dotted key ({} if there is none).
+
+    A file that cannot be read gives a warning and no values, so that the hand-set values
+    stand in rather than the package failing to import.
+    """
+    try:
+        doc = tomllib.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+        return {key: float(entry["value"]) for key, entry in doc.get("parameters", {}).items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        warnings.warn(
+            f"{CALIBRATION_FILE}: cannot read the fitted values ({exc}); using the hand-set "
+            "defaults (run calais-sim calibrate)",
+            stacklevel=2,
+        )
+        return {}
+
+
+def calibrated(key: str, fallback: float) -> float:
+    """A parameter's default: its fitted value in :data:`CALIBRATION_FILE`, else ``fallback``
+    (the value set by hand before any calibration)."""
+    return type(fallback)(calibration_values().get(key, fallback))
+
+
 DayLike = int | dt.date
 """A day given either as an offset from the scenario's start or as a calendar date."""
 
@@ -78,10 +117,10 @@ class Population:
         2_000_000,
     )
     daily_arrivals: float = param(
-        80.0,
+        calibrated("population.daily_arrivals", 80.0),
         "people/day",
         "Mean arrivals from upstream each day (Poisson).",
-        "calibrated: population 2,500 (early June) to 3,000 (early July 2015)",
+        f"{CALIBRATED} to 3,000 migrants in early July 2015 (UK-France statement, 2 July 2015)",
         0,
         100_000,
     )
@@ -142,10 +181,11 @@ class Behaviour:
         23,
     )
     try_propensity: float = param(
-        0.3,
+        calibrated("behaviour.try_propensity", 0.3),
         "share/night",
         "Chance that a migrant in the camp goes out on a given night.",
-        "calibrated: about 500 tries a night at the tunnel in early July 2015",
+        f"{CALIBRATED} to about 500 tries a night at the tunnel in early July 2015 "
+        "(police union via CNN)",
         0,
         1,
     )
@@ -359,28 +399,31 @@ class Enforcement:
         1,
     )
     base_detection_port: float = param(
-        0.35,
+        calibrated("enforcement.base_detection_port", 0.35),
         "probability",
         "Chance that a try at the port is detected by existing controls "
         "(juxtaposed controls, scanners, lorry checks) without mobile units.",
-        "calibrated: 39,000 tries stopped at the juxtaposed controls in the year to April 2015",
+        f"{CALIBRATED} to 39,000 tries stopped at the juxtaposed controls in the year to "
+        "April 2015 (Financial Times), about 107 a day at the port and the beach",
         0,
         1,
     )
     base_detection_beach: float = param(
-        0.35,
+        calibrated("enforcement.base_detection_beach", 0.35),
         "probability",
         "Chance that a try via the beach is detected without mobile units.",
-        "assumption",
+        f"{CALIBRATED}, tied to base_detection_port: the beach way ends at the same port's "
+        "controls, and the record counts tries stopped at both together",
         0,
         1,
     )
     base_detection_tunnel: float = param(
-        0.25,
+        calibrated("enforcement.base_detection_tunnel", 0.25),
         "probability",
         "Chance that a try at the tunnel terminal is detected by Eurotunnel "
         "security without mobile units.",
-        "calibrated: about 180 interceptions a day by Eurotunnel, Jan-Jul 2015",
+        f"{CALIBRATED} to about 180 interceptions a day by Eurotunnel, Jan-Jul 2015 "
+        "(CNN, HuffPost UK)",
         0,
         1,
     )
@@ -397,8 +440,16 @@ class Enforcement:
         "EUR/unit/day",
         "Cost of one unit for one day (pay, lodging, vehicles).",
         "assumption (about 65 officers at about EUR 300 a day)",
-        0,
+        100,
         1e7,
+    )
+    max_units: int = param(
+        170,
+        "units",
+        "Most enforcement units deployable at once, however much money buys.",
+        "France's mobile forces in 2015: about 60 CRS companies and 109 gendarmerie squadrons",
+        0,
+        10_000,
     )
 
 
@@ -466,7 +517,7 @@ class Traffic:
         0.03,
         "probability",
         "Chance that an undetected try at the port ends in the UK.",
-        "calibrated",
+        "assumption, set by hand: no count of crossings in the record to fit it to",
         0,
         1,
     )
@@ -474,7 +525,7 @@ class Traffic:
         0.01,
         "probability",
         "Chance that an undetected try via the beach ends in the UK.",
-        "calibrated",
+        "assumption, set by hand: no count of crossings in the record to fit it to",
         0,
         1,
     )
@@ -482,7 +533,7 @@ class Traffic:
         0.03,
         "probability",
         "Chance that an undetected try at the tunnel ends in the UK.",
-        "calibrated",
+        "assumption, set by hand: no count of crossings in the record to fit it to",
         0,
         1,
     )
@@ -496,7 +547,8 @@ class Risk:
         0.00004,
         "probability/try",
         "Chance that a try at the port kills.",
-        "calibrated: 17 deaths around Calais in 2014",
+        "assumption, set by hand in view of 17 deaths around Calais in 2014 (Calais Migrant "
+        "Solidarity via Newsweek); not fitted",
         0,
         1,
     )
@@ -509,10 +561,10 @@ class Risk:
         1,
     )
     death_chance_tunnel: float = param(
-        0.0002,
+        calibrated("risk.death_chance_tunnel", 0.0002),
         "probability/try",
         "Chance that a try at the tunnel kills.",
-        "calibrated: 9 deaths, 7 in the tunnel, 26 June - 29 July 2015",
+        f"{CALIBRATED} to 9 deaths from 26 June to 29 July 2015 (French Interior Minister)",
         0,
         1,
     )
