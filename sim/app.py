@@ -77,7 +77,8 @@ PLAY_INTERVAL_MS = 200
 to draw itself (up to 150 ms on a busy machine), or Mesa's play loop can stall."""
 HOURS_PER_FRAME = 3
 """Hours that Play and Step advance at a time (Mesa's render interval): the page is drawn
-every third hour, so that Play runs at about ten simulated hours a second."""
+every third hour, so that Play runs at about ten simulated hours a second. Mesa's slider for it
+takes odd numbers only (1, 3, 5...); 1 shows every hour, at about a third of the speed."""
 
 # --- scenarios and the controls' settings ----------------------------------------------------
 
@@ -405,15 +406,17 @@ class Mark:
 
 MIGRANT_MARKS: dict[int, Mark] = {
     CAMP: Mark("in the camp", "#3b2412", 1.5, rim=False),
-    OUT: Mark("walking to a way in", "#ffffff", 2.8),
-    TRYING: Mark("trying to get across", "#00e5ff", 2.6, rim=False),
-    BACK: Mark("walking back to the camp", "#b0b0b0", 2.8),
+    OUT: Mark("walking to a way in", "#ffffff", 3.2),
+    TRYING: Mark("trying to get across", "#00e5ff", 3.0, rim=False),
+    BACK: Mark("walking back to the camp", "#b0b0b0", 3.2),
 }
 UNIT_MARK = Mark("police unit", "#1f5fe0", 6.0)
 NETWORK_MARK = Mark("smuggling network", "#d81b60", 8.0)
 CROSSED_MARK = Mark("crossed", "#22b14c", 9.0)
 STOPPED_MARK = Mark("stopped by police or security", "#d32f2f", 6.0)
 FENCE_COLOUR = "#8a1010"
+RIM = (40, 40, 40)
+"""The outline of migrants' dots (dark grey, so that a crowd of them does not turn black)."""
 
 PLACE_LABELS: dict[str, tuple[str, tuple[float, float]]] = {
     "camp_centre": ("Camp", (0.5, 4.0)),
@@ -434,8 +437,8 @@ def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-FONT_PLACE = _font(True, 14)
-FONT_COUNT = _font(True, 12)
+FONT_PLACE = _font(True, 16)
+FONT_COUNT = _font(True, 14)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -602,15 +605,15 @@ def draw_map(model: CalaisModel) -> bytes:
     """
     img = terrain_image(model.map, is_night(model)).copy()
     rows, state, cells = migrant_positions(model)
-    # those trying crowd round their way in; the others keep to their cell
-    spread = np.where(state == TRYING, 3.2, 0.85)[:, None]
+    # those trying crowd round their way in; walkers spread a little along their route
+    spread = np.select([state == TRYING, state == CAMP], [3.2, 0.85], 1.4)[:, None]
     xy = ((cells + 0.5 + (JITTER[rows % len(JITTER)] - 0.5) * spread) * CELL_PX).astype(np.int64)
     for code, mark in MIGRANT_MARKS.items():
         inside, rim = _disc(mark.size)
         chosen = xy[state == code]
         _stamp(img, chosen, inside, _rgb(mark.colour))
         if mark.rim:
-            _stamp(img, chosen, rim, (0, 0, 0))
+            _stamp(img, chosen, rim, RIM)
 
     canvas = Image.fromarray(img)
     draw = ImageDraw.Draw(canvas)
@@ -1064,6 +1067,12 @@ def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: 
         return commit_key(settings, apply, ("population",), population)(value)
 
     with solara.Card("Scenario", classes=["calais-card", "calais-scenario"]):
+        solara.Text(
+            "▶ plays, ❚❚ pauses, Step moves on, Reset starts again. One step is one simulated "
+            f"hour; Play and Step go 'Render Interval' steps at a time ({HOURS_PER_FRAME} to "
+            "start with: 1 shows every hour, more goes faster).",
+            classes=["calais-doc", "calais-howto"],
+        )
         if notice:
             solara.Info(notice, dense=True)
         solara.Select(
@@ -1198,8 +1207,7 @@ def Clock(workshop: Workshop):
         unsafe_innerHTML=(
             f'<span class="calais-date">{fmt_date(now.date())}, {now:%H:%M}</span>'
             f'<span class="calais-daynight">{night}</span>'
-            f'<span class="calais-progress">{status} · one step is one hour; Play and Step go '
-            f"{HOURS_PER_FRAME} hours at a time · {workshop.settings.scenario.name}</span>"
+            f'<span class="calais-progress">{status} · {workshop.settings.scenario.name}</span>'
         ),
         classes=["calais-clock"],
     )
@@ -1321,10 +1329,10 @@ def MainView(workshop: Workshop):
             with solara.Div(classes=["calais-left"]):
                 MapView(workshop)
                 Legend()
+                TakeHome(workshop)
             with solara.Div(classes=["calais-right"]):
                 Outcomes(workshop)
         Charts(workshop)
-        TakeHome(workshop)
 
 
 CSS_FILE = Path(__file__).with_name("app_assets") / "app.css"
