@@ -863,7 +863,7 @@ def NumberField(
     hint: str = "",
     test_id: str = "",
     plain: bool = False,
-):
+) -> None:
     """A number typed in a field, applied on Enter or when leaving it; refused if invalid.
 
     ``plain`` shows the number without thousands separators (a seed).
@@ -892,7 +892,9 @@ def NumberField(
 
 
 @solara.component
-def SliderField(label: str, value: float, lo: float, hi: float, step: float, on_commit: Commit):
+def SliderField(
+    label: str, value: float, lo: float, hi: float, step: float, on_commit: Commit
+) -> None:
     """A slider, applied when released (not at every pixel of a drag)."""
     is_int = float(step).is_integer() and float(lo).is_integer()
     with solara.Row(classes=["calais-slider-head"]):
@@ -916,7 +918,7 @@ def SliderField(label: str, value: float, lo: float, hi: float, step: float, on_
 
 
 @solara.component
-def KeyControl(key: Key, value: Any, on_commit: Commit, start: dt.date):
+def KeyControl(key: Key, value: Any, on_commit: Commit, start: dt.date) -> None:
     """The control of one scenario key, with its unit and its explanation.
 
     A switch for on/off, a list for a choice, a slider for a number with a short range, a
@@ -980,7 +982,7 @@ def measure_instances(settings: Settings, group: Group) -> list[str]:
 
 
 @solara.component
-def MeasureBlock(group: Group, settings: Settings, apply: Callable[[Settings], None]):
+def MeasureBlock(group: Group, settings: Settings, apply: Callable[[Settings], None]) -> None:
     """A measure's switch, with its explanation, and its parameters when it is in force."""
     kind, name = group.table.split(".", 1)
     start = settings.scenario.start_date
@@ -1014,7 +1016,7 @@ def MeasureBlock(group: Group, settings: Settings, apply: Callable[[Settings], N
 
 
 @solara.component
-def SectionBlock(group: Group, settings: Settings, apply: Callable[[Settings], None]):
+def SectionBlock(group: Group, settings: Settings, apply: Callable[[Settings], None]) -> None:
     """The parameters of one section of the model (its assumptions)."""
     table = settings.scenario.document[group.table]
     with solara.Div(classes=["calais-group", f"calais-section-{group.table}"]):
@@ -1032,7 +1034,7 @@ POPULATION_KEY = "population.initial_migrants"
 
 
 @solara.component
-def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: str | None):
+def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: str | None) -> None:
     """The scenario file, the population, the seed and the length of the run."""
     problem, set_problem = solara.use_state(None)
     scenario = settings.scenario
@@ -1074,7 +1076,7 @@ def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: 
             classes=["calais-doc", "calais-howto"],
         )
         if notice:
-            solara.Info(notice, dense=True)
+            (solara.Warning if notice.startswith("Refused") else solara.Info)(notice, dense=True)
         solara.Select(
             "Scenario file",
             value=settings.file,
@@ -1132,7 +1134,7 @@ def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: 
 
 
 @solara.component
-def AssumptionsCard(settings: Settings, apply: Callable[[Settings], None]):
+def AssumptionsCard(settings: Settings, apply: Callable[[Settings], None]) -> None:
     """The model's parameters, folded away until asked for."""
     shown, set_shown = solara.use_state(False)
     sections = [g for g in groups() if g.kind == "section"]
@@ -1155,13 +1157,19 @@ def AssumptionsCard(settings: Settings, apply: Callable[[Settings], None]):
 
 
 @solara.component
-def ControlPanel(settings: solara.Reactive[Settings], model: solara.Reactive[Workshop]):
+def ControlPanel(settings: solara.Reactive[Settings], model: solara.Reactive[Workshop]) -> None:
     """The sidebar's controls: every change makes a new pair of runs from the first day."""
     notice, set_notice = solara.use_state(None)
 
     def apply(new: Settings) -> None:
+        """Start new runs with ``new``; raise ScenarioError (and say so) if they cannot start."""
         ended = not model.value.running
-        workshop = Workshop(new)
+        try:
+            workshop = Workshop(new)
+        except Exception as exc:  # a valid scenario the model cannot run: refuse it, with why
+            problem = f"the model cannot run with this ({type(exc).__name__}: {exc})"
+            set_notice(f"Refused: {problem}")
+            raise ScenarioError(problem) from exc
         settings.set(new)
         model.set(workshop)
         set_notice("The last run had ended: press Reset to play the new one." if ended else None)
@@ -1185,7 +1193,7 @@ def ControlPanel(settings: solara.Reactive[Settings], model: solara.Reactive[Wor
 
 
 @solara.component
-def ControlHost(settings: solara.Reactive[Settings], model: solara.Reactive[Workshop]):
+def ControlHost(settings: solara.Reactive[Settings], model: solara.Reactive[Workshop]) -> None:
     """Holds the control panel one level down, so that it follows Mesa's cards in the sidebar."""
     ControlPanel(settings, model)
 
@@ -1194,7 +1202,7 @@ def ControlHost(settings: solara.Reactive[Settings], model: solara.Reactive[Work
 
 
 @solara.component
-def Clock(workshop: Workshop):
+def Clock(workshop: Workshop) -> None:
     """The simulated date and hour, and how far the run has got."""
     update_counter.get()  # drawn again at every step
     run = workshop.chosen
@@ -1214,7 +1222,7 @@ def Clock(workshop: Workshop):
 
 
 @solara.component
-def MapView(workshop: Workshop):
+def MapView(workshop: Workshop) -> None:
     """The map of Calais now, its legend and tonight's numbers at each way in."""
     update_counter.get()  # drawn again at every step
     with workshop.lock:
@@ -1236,13 +1244,13 @@ def MapView(workshop: Workshop):
 
 
 @solara.component
-def Legend():
+def Legend() -> None:
     """The map's legend (it never changes)."""
     solara.HTML(tag="div", unsafe_innerHTML=legend_html())
 
 
 @solara.component
-def Outcomes(workshop: Workshop):
+def Outcomes(workshop: Workshop) -> None:
     """The main outcomes so far, against the baseline."""
     update_counter.get()  # drawn again at every step
     rows = compare(workshop)
@@ -1268,7 +1276,7 @@ def Outcomes(workshop: Workshop):
 
 
 @solara.component
-def Charts(workshop: Workshop):
+def Charts(workshop: Workshop) -> None:
     """The main outcomes day by day, the baseline dashed (drawn in the background)."""
     update_counter.get()  # drawn again at every step
     frame, base = workshop.frames()
@@ -1291,7 +1299,7 @@ def Charts(workshop: Workshop):
 
 
 @solara.component
-def TakeHome(workshop: Workshop):
+def TakeHome(workshop: Workshop) -> None:
     """Downloads: the run's daily results and the scenario as the controls set it.
 
     The files are made when asked for, from the run as it is then.
@@ -1321,7 +1329,7 @@ def TakeHome(workshop: Workshop):
 
 
 @solara.component
-def MainView(workshop: Workshop):
+def MainView(workshop: Workshop) -> None:
     """Everything right of the sidebar (each part is drawn again at every step)."""
     with solara.Div(classes=["calais-main"]):
         Clock(workshop)
@@ -1339,7 +1347,7 @@ CSS_FILE = Path(__file__).with_name("app_assets") / "app.css"
 
 
 @solara.component
-def page():
+def page() -> None:
     """The workshop page."""
     initial = solara.use_memo(default_settings, [])
     settings = solara.use_reactive(initial)
