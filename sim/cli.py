@@ -26,7 +26,13 @@ from pathlib import Path
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXTENSIONS: tuple[str, ...] = ("sim.sweep", "sim.compare", "sim.app_server")
+EXTENSIONS: tuple[str, ...] = (
+    "sim.sweep",
+    "sim.compare",
+    "sim.app_server",
+    "sim.calibration",
+    "sim.validation",
+)
 """Modules that add commands: each has ``add_commands(subparsers)``."""
 
 
