@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "sim.app_server",
     "sim.calibration",
     "sim.validation",
+    "sim.sensitivity",
 )
 """Modules that add commands: each has ``add_commands(subparsers)``."""
 
