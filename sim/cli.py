@@ -196,7 +196,15 @@ def scenario_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one scenario and write its results."""
+    """Run one scenario and write its results.
+
+    With ``--replicates R`` (R > 1) the scenario also runs R more times, seeded with the children
+    of ``SeedSequence(seed)`` (as replicates 0..R-1 of ``calais-sim sweep`` with that root seed),
+    and each outcome is printed as its mean over them with two 95% intervals: of the mean
+    (bootstrap) and of a single run (the central 95% of the replicates). The files written are
+    those of the run seeded by the seed itself, the same as without ``--replicates``; the
+    manifest adds the replicates' summary under ``replicates``.
+    """
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
@@ -223,6 +231,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     ) as bar:
         frame = model.run(progress=lambda _day: bar.update(1))
     wall = time.perf_counter() - started
+    extra = {"scenario_name": scenario.name, "wall_seconds": round(wall, 3)}
+    spread = None
+    if args.replicates > 1:
+        spread = replicate_spread(scenario, args.replicates, args.workers)
+        extra["replicates"] = {
+            "count": args.replicates,
+            "seeds": f"children 0..{args.replicates - 1} of SeedSequence({scenario.seed})",
+            "outcomes": spread,
+        }
     figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
     try:
         write_run(
@@ -231,7 +248,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             scenario.to_toml(),
             {"seed": scenario.seed, "entropy": seq.entropy, "spawn_key": list(seq.spawn_key)},
             figure,
-            extra={"scenario_name": scenario.name, "wall_seconds": round(wall, 3)},
+            extra=extra,
         )
     except BaseException:  # stopped or failed part-way: no manifest, and no temporary files
         remove_temporary_files(out)
@@ -241,12 +258,68 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
         f"{scenario.seed}, {wall:.1f} s"
     )
-    for name in MAIN_OUTCOMES:
-        o = OUTCOME_BY_NAME[name]
-        how = "total" if o.summary == "sum" else "mean a day"
-        print(f"  {name:<26} {totals[name]:>14,.0f}  {o.unit} ({how})")
+    if spread is None:
+        for name in MAIN_OUTCOMES:
+            o = OUTCOME_BY_NAME[name]
+            how = "total" if o.summary == "sum" else "mean a day"
+            print(f"  {name:<26} {totals[name]:>14,.0f}  {o.unit} ({how})")
+    else:
+        print(
+            f"  {'':<26} {'this run':>12} {f'mean of {args.replicates}':>14} "
+            f"{'95% CI of the mean':>22} {'95% of runs':>22}"
+        )
+        for name in MAIN_OUTCOMES:
+            o, s = OUTCOME_BY_NAME[name], spread[name]
+            how = "total" if o.summary == "sum" else "mean a day"
+            print(
+                f"  {name:<26} {_number(totals[name]):>12} {_number(s['mean']):>14} "
+                f"{_range(s['mean_ci95']):>22} {_range(s['runs95']):>22}  {o.unit} ({how})"
+            )
     print(f"results in {out}/ (timeseries.parquet, manifest.json, overview.png)")
     return EXIT_OK
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}"
+
+
+def _range(pair: Sequence[float]) -> str:
+    return f"{_number(pair[0])} - {_number(pair[1])}"
+
+
+def replicate_spread(scenario: object, replicates: int, workers: int | None) -> dict[str, dict]:
+    """Run ``replicates`` replicates of a scenario (seeds: the children of its seed); for each
+    outcome's run summary, the mean, the 95% bootstrap interval of the mean, and the central
+    95% of the replicates."""
+    import numpy as np
+
+    from sim.compare import bootstrap_ci
+    from sim.metrics import summarise
+    from sim.sweep import execute, make_jobs
+
+    jobs = make_jobs([(scenario.to_toml(), {})], replicates, scenario.seed)
+    runs = {}
+    for result in execute(jobs, workers):
+        if not result.ok:
+            raise RunFailed(f"replicate {result.job.replicate} failed: {result.error}")
+        runs[result.job.replicate] = summarise(result.frame)
+    out = {}
+    for name in runs[0]:
+        values = np.array([runs[r][name] for r in range(replicates)])
+        low, high, _ = bootstrap_ci(values)
+        lo95, hi95 = np.quantile(values, [0.025, 0.975])
+        out[name] = {
+            "mean": float(values.mean()),
+            "mean_ci95": [low, high],
+            "runs95": [float(lo95), float(hi95)],
+        }
+    return out
+
+
+def _positive(text: str) -> int:
+    from sim.sweep import positive_arg
+
+    return positive_arg(text)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -283,6 +356,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_scenario_options(run)
     run.add_argument("--out", help="output directory (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--replicates",
+        type=_positive,
+        default=1,
+        metavar="R",
+        help="also run R replicates and print each outcome with its 95%% intervals across them "
+        "(default 1: the single run only)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="local processes for the replicates (default: one per CPU)",
+    )
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check scenario files", description=cmd_validate.__doc__)
