@@ -754,8 +754,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(
         f"calibrate: {len(free)} parameters to {len(targets)} targets; scenario {scenario.name}, "
         f"{args.replicates} replicates (root seed {seed}), differential evolution with "
-        f"{per_gen} vectors a generation for at most {args.maxiter + 1} generations "
-        f"(at most {per_gen * (args.maxiter + 1) * args.replicates} runs), on {where}",
+        f"{per_gen} vectors a generation, a first population and at most {args.maxiter} "
+        f"generations (at most {per_gen * (args.maxiter + 1) * args.replicates} runs), "
+        f"on {where}",
         flush=True,
     )
     with dask_client(args.scheduler) as client:
@@ -816,7 +817,7 @@ def add_commands(subparsers: Any) -> None:
         "calibrate",
         help="fit the free parameters to the 2015 record",
         description=cmd_calibrate.__doc__
-        + " The defaults take about 10 minutes on 2 cores; --popsize, --maxiter and "
+        + " The defaults take 3 to 10 minutes on 2 cores; --popsize, --maxiter and "
         "--replicates trade time for precision.",
     )
     p.add_argument(
