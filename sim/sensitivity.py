@@ -37,7 +37,7 @@ DUMMY = "dummy"
 (see :func:`plan_jobs`), so its index is what chance alone makes of the outcome."""
 DUMMY_SEEDS = 1_000_000
 """A point's root seed is the analysis's seed plus ``round(dummy * DUMMY_SEEDS)``."""
-DEFAULT_SAMPLES = {"morris": 10, "sobol": 32}
+DEFAULT_SAMPLES = {"morris": 10, "sobol": 16}
 DEFAULT_REPLICATES = 2
 DEFAULT_DAYS = 120
 """1 June to 28 September 2015: the measures of late July and August act for one to two months."""
@@ -467,7 +467,7 @@ def add_commands(subparsers: Any) -> None:
         "--samples",
         type=positive_arg,
         metavar="N",
-        help="Morris trajectories (default 10) or Sobol base samples, a power of 2 (default 32)",
+        help="Morris trajectories (default 10) or Sobol base samples, a power of 2 (default 16)",
     )
     p.add_argument(
         "--replicates",
