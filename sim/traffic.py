@@ -93,7 +93,8 @@ class Traffic:
             normal = demand * running
             spare = demand * spare_share * self.clear_factor * running
             throughput = min(queue[i] + demand, normal + spare)
-            queue[i] += demand - throughput
+            # never below zero, even by a rounding error when a queue clears exactly
+            queue[i] = max(0.0, queue[i] + demand - throughput)
             lost += 1.0 - running
         return lost
 

@@ -83,12 +83,12 @@ def test_mean_and_interval_agree_with_an_independent_bootstrap(library, table, s
     assert r["ci_low"] < x.mean() < r["ci_high"]
 
 
-def test_port_fencing_lowers_port_crossings_paired_by_replicate(library, table):
+def test_full_package_lowers_crossings_paired_by_replicate(library, table):
     runs = runs_by_hand(library)
-    fenced = values(runs, "port-fencing", "total_crossings_port")
-    base = values(runs, "baseline", "total_crossings_port")
+    fenced = values(runs, "full-package", "total_crossings_total")
+    base = values(runs, "baseline", "total_crossings_total")
     d = (fenced - base).to_numpy()
-    r = row(table, "port-fencing", "crossings_port")
+    r = row(table, "full-package", "crossings_total")
     assert r["n_pairs"] == REPLICATES and r["baseline"] == "baseline"
     assert r["diff"] == pytest.approx(d.mean(), rel=1e-12)
     assert r["diff_pct"] == pytest.approx(100 * d.mean() / base.mean())

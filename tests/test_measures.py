@@ -13,7 +13,7 @@ from .conftest import replicate_means, small
 # (scenario, extra overrides, outcome, direction, relative margin)
 EFFECTS = [
     ("port-fencing", (), "crossings_port", "lower", 0.3),
-    ("port-fencing", (), "attempts_port", "lower", 0.2),
+    ("port-fencing", (), "attempts_port", "lower", 0.1),
     ("beach-security", (), "crossings_beach", "lower", 0.3),
     ("tunnel-security", (), "crossings_tunnel", "lower", 0.3),
     ("intervention-fund", (), "enforcement_units", "higher", 0.1),
