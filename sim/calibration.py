@@ -793,7 +793,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def add_scheduler_options(p: argparse.ArgumentParser) -> None:
     """--workers and --scheduler, as for ``calais-sim sweep``."""
-    from sim.sweep import positive_arg
+    from sim.cli import positive_arg
 
     p.add_argument(
         "--workers",
@@ -810,8 +810,7 @@ def add_scheduler_options(p: argparse.ArgumentParser) -> None:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``calibrate`` to the command line."""
-    from sim.cli import seed_arg
-    from sim.sweep import positive_arg
+    from sim.cli import positive_arg, seed_arg
 
     p = subparsers.add_parser(
         "calibrate",

@@ -148,26 +148,31 @@ def remove_temporary_files(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def days_arg(text: str) -> int:
-    """Parse a positive number of days."""
+def whole_number(text: str, minimum: int, what: str = "a whole number") -> int:
+    """Parse a command-line whole number of at least ``minimum``, or say what is wrong."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of days, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+    if value < minimum:
+        floor = "zero or more" if minimum == 0 else f"at least {minimum}"
+        raise argparse.ArgumentTypeError(f"must be {floor}, not {value}")
     return value
+
+
+def days_arg(text: str) -> int:
+    """Parse a positive number of days."""
+    return whole_number(text, 1, "a whole number of days")
 
 
 def seed_arg(text: str) -> int:
     """Parse a non-negative seed."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more, not {value}")
-    return value
+    return whole_number(text, 0)
+
+
+def positive_arg(text: str) -> int:
+    """Parse a whole number of at least 1 (replicates, workers, samples)."""
+    return whole_number(text, 1)
 
 
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -316,12 +321,6 @@ def replicate_spread(scenario: object, replicates: int, workers: int | None) -> 
     return out
 
 
-def _positive(text: str) -> int:
-    from sim.sweep import positive_arg
-
-    return positive_arg(text)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files and say what is wrong with each."""
     from sim.scenario import ScenarioError, load_scenario
@@ -358,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(
         "--replicates",
-        type=_positive,
+        type=positive_arg,
         default=1,
         metavar="R",
         help="also run R replicates and print each outcome with its 95%% intervals across them "
@@ -366,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_arg,
         metavar="N",
         help="local processes for the replicates (default: one per CPU)",
     )

@@ -49,6 +49,7 @@ from sim.cli import (
     RunFailed,
     UsageError,
     add_scenario_options,
+    positive_arg,
     scenario_overrides,
 )
 from sim.scenario import Scenario, ScenarioError, from_text, load_scenario
@@ -1014,17 +1015,6 @@ def signals_stop() -> Iterator[None]:
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
-
-
-def positive_arg(text: str) -> int:
-    """Parse a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

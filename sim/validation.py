@@ -445,8 +445,7 @@ def cmd_validation(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``validation`` to the command line."""
-    from sim.cli import seed_arg
-    from sim.sweep import positive_arg
+    from sim.cli import positive_arg, seed_arg
 
     p = subparsers.add_parser(
         "validation",
