@@ -791,26 +791,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_scheduler_options(p: argparse.ArgumentParser) -> None:
-    """--workers and --scheduler, as for ``calais-sim sweep``."""
-    from sim.cli import positive_arg
-
-    p.add_argument(
-        "--workers",
-        type=positive_arg,
-        metavar="N",
-        help="local worker processes (default: one per CPU; 1 runs in this process)",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS|FILE",
-        help="run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file",
-    )
-
-
 def add_commands(subparsers: Any) -> None:
     """Add ``calibrate`` to the command line."""
     from sim.cli import positive_arg, seed_arg
+    from sim.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "calibrate",

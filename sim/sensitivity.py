@@ -451,9 +451,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``sensitivity`` to the command line."""
-    from sim.calibration import add_scheduler_options
     from sim.cli import days_arg, positive_arg, seed_arg
     from sim.metrics import OUTCOME_BY_NAME
+    from sim.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "sensitivity",

@@ -1017,6 +1017,21 @@ def signals_stop() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def add_scheduler_options(p: argparse.ArgumentParser) -> None:
+    """--workers and --scheduler, as for ``calais-sim sweep``."""
+    p.add_argument(
+        "--workers",
+        type=positive_arg,
+        metavar="N",
+        help="local worker processes (default: one per CPU; 1 runs in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|FILE",
+        help="run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file",
+    )
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
     out = Path(args.out)
@@ -1119,17 +1134,7 @@ def add_commands(subparsers: Any) -> None:
         metavar="KEY=V1,V2,...",
         help="vary a parameter over these values in every scenario (repeatable: full factorial)",
     )
-    p.add_argument(
-        "--workers",
-        type=positive_arg,
-        metavar="N",
-        help="local worker processes (default: one per CPU; 1 runs in this process)",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS|FILE",
-        help="run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file",
-    )
+    add_scheduler_options(p)
     p.add_argument(
         "--out", default="results/sweep", help="output directory (default results/sweep)"
     )

@@ -35,7 +35,6 @@ from sim.calibration import (
     TARGETS_FILE,
     Target,
     TargetFit,
-    add_scheduler_options,
     averaged_relative_difference,
     dask_client,
     days_needed,
@@ -446,6 +445,7 @@ def cmd_validation(args: argparse.Namespace) -> int:
 def add_commands(subparsers: Any) -> None:
     """Add ``validation`` to the command line."""
     from sim.cli import positive_arg, seed_arg
+    from sim.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "validation",
