@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -58,21 +59,49 @@ STOP_SIGNALS = tuple(
 )
 
 
+_pending_stops: list[int] = []
+"""Stop signals received; kept so that a stop is honoured even when its exception was lost."""
+
+
 def _stop(signum: int, _frame: object) -> None:
+    _pending_stops.append(signum)
     raise Interrupted(signum)
+
+
+def check_stop() -> None:
+    """Raise the stop asked for by a signal whose exception was swallowed, if there is one.
+
+    Python cannot raise out of a finalizer or weak-reference callback: a stop that lands there
+    is only recorded, and this check, at safe points (between days, before writing), honours it.
+    """
+    if _pending_stops:
+        raise Interrupted(_pending_stops[0])
+
+
+def _quiet_lost_stops(hook: Any) -> Any:
+    """An unraisable-exception hook that stays silent about stops (they are honoured later)."""
+
+    def unraisable(info: Any) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            hook(info)
+
+    return unraisable
 
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[None]:
-    """Within this block, SIGTERM and SIGHUP raise :class:`Interrupted`, as Ctrl-C raises
-    KeyboardInterrupt, so that writes in progress are abandoned whole and the exit is clean."""
+    """Within this block, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`, so that writes
+    in progress are abandoned whole and the exit is clean."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = {sig: signal.signal(sig, _stop) for sig in STOP_SIGNALS}
+    old = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_stops(old_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = old_hook
         for sig, handler in old.items():
             signal.signal(sig, handler)
 
@@ -234,7 +263,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         disable=args.quiet or None,
         file=sys.stderr,
     ) as bar:
-        frame = model.run(progress=lambda _day: bar.update(1))
+        frame = model.run(progress=lambda _day: (check_stop(), bar.update(1)))
     wall = time.perf_counter() - started
     extra = {"scenario_name": scenario.name, "wall_seconds": round(wall, 3)}
     spread = None
@@ -246,6 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "outcomes": spread,
         }
     figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
+    check_stop()
     try:
         write_run(
             out,
@@ -395,7 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = build_parser()
             args = parser.parse_args(argv)
             try:
-                return int(args.func(args) or 0)
+                code = int(args.func(args) or 0)
+                check_stop()
+                return code
             except bad_input_errors() as exc:
                 if args.debug:
                     traceback.print_exc()

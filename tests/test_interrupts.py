@@ -184,3 +184,18 @@ def test_a_run_stopped_while_writing_over_an_earlier_run_never_mixes_them(
     jobs = [(tmp_path / f"over{i}", SEED, signum, duration * (0.65 + 0.1 * i)) for i in range(4)]
     outcomes = run_all(jobs)
     print([check(o, want, earlier) for o in outcomes])
+
+
+def test_a_stop_whose_exception_was_lost_is_honoured_at_the_next_safe_point(tmp_path, monkeypatch):
+    """A signal landing in a finalizer cannot raise there; the run still stops, writing nothing."""
+    from sim import cli
+
+    from .conftest import SCENARIOS
+
+    monkeypatch.setattr(cli, "_pending_stops", [signal.SIGTERM])
+    out = tmp_path / "o"
+    code = cli.main(
+        ["run", str(SCENARIOS / "baseline.toml"), "--days", "3", "--out", str(out), "--quiet"]
+    )
+    assert code == 128 + signal.SIGTERM
+    assert not (out / "manifest.json").exists()
