@@ -793,7 +793,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``calibrate`` to the command line."""
-    from sim.cli import positive_arg, seed_arg
+    from sim.cli import add_set_option, positive_arg, seed_arg
     from sim.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
@@ -833,14 +833,7 @@ def add_commands(subparsers: Any) -> None:
         help=f"most generations after the first (default {DEFAULT_MAXITER})",
     )
     add_scheduler_options(p)
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter of the scenario that is not fitted (repeatable)",
-    )
+    add_set_option(p, "override a parameter of the scenario that is not fitted (repeatable)")
     p.add_argument(
         "--out",
         default=str(CALIBRATION_FILE),

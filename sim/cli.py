@@ -204,17 +204,20 @@ def positive_arg(text: str) -> int:
     return whole_number(text, 1)
 
 
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set KEY=VALUE`` option, collected in ``args.overrides``."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
+    )
+
+
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that runs scenarios shares: --days, --seed, --set."""
     parser.add_argument("--days", type=days_arg, help="days to simulate (default: the file's)")
     parser.add_argument("--seed", type=seed_arg, help="seed (default: the file's)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by its dotted key, e.g. policies.port_fencing.enabled=true "
+    add_set_option(
+        parser,
+        "override a parameter by its dotted key, e.g. policies.port_fencing.enabled=true "
         "or population.initial_migrants=10000 (repeatable)",
     )
 
@@ -403,14 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files", description=cmd_validate.__doc__)
     val.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
-    val.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="check with these overrides applied",
-    )
+    add_set_option(val, "check with these overrides applied")
     val.set_defaults(func=cmd_validate)
 
     for name in EXTENSIONS:

@@ -451,7 +451,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``sensitivity`` to the command line."""
-    from sim.cli import days_arg, positive_arg, seed_arg
+    from sim.cli import add_set_option, days_arg, positive_arg, seed_arg
     from sim.metrics import OUTCOME_BY_NAME
     from sim.sweep import add_scheduler_options
 
@@ -492,14 +492,7 @@ def add_commands(subparsers: Any) -> None:
         metavar="NAME",
         help=f"an outcome to analyse (repeatable; default {', '.join(DEFAULT_OUTCOMES)})",
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter that is not a factor (repeatable)",
-    )
+    add_set_option(p, "override a parameter that is not a factor (repeatable)")
     add_scheduler_options(p)
     p.add_argument("--out", default="results/sensitivity", help="output directory")
     p.add_argument("--resume", action="store_true", help="finish a stopped analysis in --out")

@@ -444,7 +444,7 @@ def cmd_validation(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``validation`` to the command line."""
-    from sim.cli import positive_arg, seed_arg
+    from sim.cli import add_set_option, positive_arg, seed_arg
     from sim.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
@@ -471,14 +471,7 @@ def add_commands(subparsers: Any) -> None:
         help=f"root seed (default {VALIDATION_SEED}, not the calibration's)",
     )
     add_scheduler_options(p)
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter (after the fitted values; repeatable)",
-    )
+    add_set_option(p, "override a parameter (after the fitted values; repeatable)")
     p.add_argument(
         "--docs",
         default="docs",
