@@ -56,7 +56,7 @@ def peak_rss_mb() -> float:
 def time_calais(n: int, repeats: int) -> dict[str, float]:
     """Best-of-``repeats`` time of building and running full-package for 60 days at ``n``."""
     from sim.model import CalaisModel
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     arrivals = BASE_ARRIVALS * n / BASE_MIGRANTS
     scenario = load_scenario(

@@ -23,8 +23,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.geography import WAYS, ZONE_COLOURS, ZONES, CalaisMap
-from sim.plots import WAY_COLOURS
+from sim.runs.plots import WAY_COLOURS
+from sim.world.geography import WAYS, ZONE_COLOURS, ZONES, CalaisMap
 
 OUT = Path(__file__).resolve().parent / "img"
 

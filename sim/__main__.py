@@ -1,3 +1,3 @@
-from sim.cli import entry
+from sim.cli.main import entry
 
 entry()

@@ -18,8 +18,9 @@ import functools
 import tomllib
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from sim.resources import data_file
 
 WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
 """The three ways in, in the index order used by every per-way array."""
@@ -67,7 +68,7 @@ def value_type(default: Any) -> type:
     return type(default)
 
 
-CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "calibration.toml"
+CALIBRATION_FILE = data_file("calibration.toml")
 """The fitted values written by ``calais-sim calibrate``."""
 CALIBRATED = "calibrated (sim/data/calibration.toml)"
 """The start of the source of every parameter whose default is a fitted value."""

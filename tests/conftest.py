@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.metrics import summarise
 from sim.model import CalaisModel
-from sim.scenario import Scenario, load_scenario
+from sim.model.outcomes import summarise
+from sim.scenario.loading import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -26,7 +26,7 @@ def library() -> list[Path]:
 def fingerprint(path: Path, seed: int) -> dict[str, object]:
     """The digest of one run's daily outcomes (every column, exact bytes) and a few totals."""
     from sim.model import CalaisModel
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     frame = CalaisModel(load_scenario(path), seed=seed).run()
     h = hashlib.sha256()

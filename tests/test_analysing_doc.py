@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.sweep import plan_sweep, run_sweep
+from sim.cli.main import main
+from sim.runs.sweep import plan_sweep, run_sweep
 
 from .test_sweep import ROOT, SCENARIOS, TINY
 

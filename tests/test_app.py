@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.app import (
+from sim.app.page import (
     APP_MAX_MIGRANTS,
     HOURS_PER_FRAME,
     Settings,
@@ -38,9 +38,9 @@ from sim.app import (
     slider_step,
     versus,
 )
-from sim.metrics import COLUMNS
-from sim.scenario import ScenarioError
-from sim.schema import groups
+from sim.model.outcomes import COLUMNS
+from sim.scenario.loading import ScenarioError
+from sim.scenario.schema import groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import calibration as cal
 from sim import params
-from sim.cli import main
+from sim.cli.main import main
+from sim.evidence import calibration as cal
 from sim.params import CALIBRATED, SECTIONS, specs
-from sim.scenario import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 GOOD = """
@@ -257,7 +257,7 @@ def test_validation_command_compares_every_target_and_writes_the_figures(tmp_pat
 
 
 def test_a_scenario_file_that_sets_a_fitted_key_itself_is_pointed_out(tmp_path):
-    from sim.validation import pinned
+    from sim.evidence.validation import pinned
 
     path = tmp_path / "s.toml"
     path.write_text('name = "s"\n[population]\ndaily_arrivals = 10.0\n')

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.metrics import COLUMNS, EXITS
+from sim.model.outcomes import COLUMNS, EXITS
 
 from .conftest import SCENARIOS, SMALL
 
@@ -144,7 +144,7 @@ def test_validate_fails_on_a_bad_file(tmp_path):
 
 def commands() -> list[str]:
     """Every subcommand the parser knows, so a new command is covered without editing here."""
-    from sim.cli import build_parser
+    from sim.cli.main import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")

@@ -367,7 +367,7 @@ def boom(self, *args, **kwargs):
     raise RuntimeError("the model broke\\non two lines")
 
 sim.model.CalaisModel.run = boom
-from sim.cli import main
+from sim.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

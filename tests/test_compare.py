@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
-from sim import compare as cmp
-from sim.cli import main
-from sim.metrics import OUTCOMES
-from sim.results import load
-from sim.sweep import plan_sweep, run_sweep
+from sim.cli.main import main
+from sim.model.outcomes import OUTCOMES
+from sim.runs import compare as cmp
+from sim.runs.results import load
+from sim.runs.sweep import plan_sweep, run_sweep
 
 from .test_sweep import SCENARIOS, TINY, cli, damaged, truncate
 

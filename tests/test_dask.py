@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import sweep
-from sim.cli import main
-from sim.results import load
+from sim.cli.main import main
+from sim.runs import sweep
+from sim.runs.results import load
 
 from .test_sweep import PAIR, TINY_SET, group_members, same_numbers, small_sweep, wait_for
 

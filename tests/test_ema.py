@@ -12,8 +12,8 @@ with warnings.catch_warnings():  # ema_workbench warns that optional parallel ba
     warnings.simplefilter("ignore")
     from ema_workbench import Sample, ScalarOutcome, SequentialEvaluator, perform_experiments
 
-from sim.ema import LEVERS, ema_model, ema_name, scenario_key
-from sim.metrics import OUTCOMES
+from sim.evidence.ema import LEVERS, ema_model, ema_name, scenario_key
+from sim.model.outcomes import OUTCOMES
 
 
 def test_outcomes_are_declared_from_the_models_outcomes_with_their_direction():
@@ -67,8 +67,8 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
 
 
 def test_an_unknown_key_is_refused_by_the_scenario_checks():
-    from sim.ema import run_calais
-    from sim.scenario import ScenarioError
+    from sim.evidence.ema import run_calais
+    from sim.scenario.loading import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"behaviour\.nonsense"):
         run_calais(days=1, behaviour__nonsense=1.0)

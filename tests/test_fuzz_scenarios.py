@@ -33,8 +33,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.params import SECTIONS
-from sim.scenario import MAX_DAYS, TOP_LEVEL, Scenario, ScenarioError, from_text, load_scenario
-from sim.schema import Key, groups
+from sim.scenario.loading import (
+    MAX_DAYS,
+    TOP_LEVEL,
+    Scenario,
+    ScenarioError,
+    from_text,
+    load_scenario,
+)
+from sim.scenario.schema import Key, groups
 
 from .conftest import SCENARIOS
 
@@ -76,7 +83,7 @@ class Inline:
 
 
 def quote(text: str) -> str:
-    """A TOML basic string (written here independently of sim.scenario's writer)."""
+    """A TOML basic string (written here independently of sim.scenario.loading's writer)."""
     out = []
     for ch in text:
         if ch in '"\\':

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.geography import (
+from sim.world.geography import (
     WAYS,
     ZONE_COLOURS,
     ZONES,
@@ -103,7 +103,7 @@ def test_entry_and_patrol_cells(packaged: CalaisMap) -> None:
 
 
 def test_load_accepts_explicit_path(packaged: CalaisMap) -> None:
-    path = Path(__file__).resolve().parents[1] / "sim" / "maps" / "calais.toml"
+    path = Path(__file__).resolve().parents[1] / "sim" / "world" / "maps" / "calais.toml"
     other = CalaisMap.load(path)
     assert np.array_equal(other.terrain, packaged.terrain)
     assert other.points == packaged.points

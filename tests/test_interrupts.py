@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.results import MANIFEST, ResultsError, load_run
+from sim.runs.results import MANIFEST, ResultsError, load_run
 
 from .conftest import SCENARIOS
 
@@ -188,7 +188,7 @@ def test_a_run_stopped_while_writing_over_an_earlier_run_never_mixes_them(
 
 def test_a_stop_whose_exception_was_lost_is_honoured_at_the_next_safe_point(tmp_path, monkeypatch):
     """A signal landing in a finalizer cannot raise there; the run still stops, writing nothing."""
-    from sim import cli
+    from sim.cli import main as cli
 
     from .conftest import SCENARIOS
 

@@ -27,12 +27,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.agents import GONE, Migrant
-from sim.metrics import EXITS, OUTCOMES
 from sim.model import CalaisModel
+from sim.model.agents import GONE, Migrant
+from sim.model.outcomes import EXITS, OUTCOMES
 from sim.params import WAYS
-from sim.scenario import DEFAULT_START, Scenario, build
-from sim.schema import Key, groups
+from sim.scenario.loading import DEFAULT_START, Scenario, build
+from sim.scenario.schema import Key, groups
 
 PROPERTIES = settings(
     derandomize=True,

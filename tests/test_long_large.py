@@ -16,9 +16,9 @@ import gc
 import psutil
 import pytest
 
-from sim.agents import GONE, EnforcementUnit, Migrant, SmugglingNetwork
 from sim.model import CalaisModel
-from sim.scenario import load_scenario
+from sim.model.agents import GONE, EnforcementUnit, Migrant, SmugglingNetwork
+from sim.scenario.loading import load_scenario
 
 from .conftest import SCENARIOS, small
 from .test_invariants import check_invariants

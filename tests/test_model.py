@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.agents import Migrant, SmugglingNetwork
-from sim.metrics import COLUMNS, EXITS
 from sim.model import CalaisModel
+from sim.model.agents import Migrant, SmugglingNetwork
+from sim.model.outcomes import COLUMNS, EXITS
 
 from .conftest import small
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.metrics import summarise
+from sim.cli.main import main
 from sim.model import CalaisModel
-from sim.scenario import load_scenario
+from sim.model.outcomes import summarise
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 ARGS = ["--days", "12", "--set", "population.initial_migrants=500", "--quiet"]

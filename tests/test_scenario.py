@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sim.policies import EVENTS, POLICIES
-from sim.scenario import ScenarioError, from_text, load_scenario, scenario_files
+from sim.measures.policies import EVENTS, POLICIES
+from sim.scenario.loading import ScenarioError, from_text, load_scenario, scenario_files
 
 from .conftest import SCENARIOS
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sim.policies import EVENTS, POLICIES
-from sim.schema import groups, markdown
+from sim.measures.policies import EVENTS, POLICIES
+from sim.scenario.schema import groups, markdown
 
 from .conftest import ROOT
 
 
 def test_docs_scenarios_md_is_current():
     assert (ROOT / "docs" / "scenarios.md").read_text() == markdown(), (
-        "docs/scenarios.md is stale: run `python -m sim.schema > docs/scenarios.md`"
+        "docs/scenarios.md is stale: run `python -m sim.scenario.schema > docs/scenarios.md`"
     )
 
 

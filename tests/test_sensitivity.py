@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import sensitivity as sa
-from sim.cli import UsageError, main
-from sim.results import load
-from sim.scenario import load_scenario
+from sim.cli.main import UsageError, main
+from sim.evidence import sensitivity as sa
+from sim.runs.results import load
+from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
 SMALL = ("population.initial_migrants=600", "days=20")

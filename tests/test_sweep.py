@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim import sweep
-from sim.cli import main
-from sim.results import ResultsError, SweepResults, load
-from sim.sweep import plan_sweep, run_sweep
+from sim.cli.main import main
+from sim.runs import sweep
+from sim.runs.results import ResultsError, SweepResults, load
+from sim.runs.sweep import plan_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from mesa.agentset import _HardKeyAgentSet
 
-from sim.agents import (
+from sim.measures.policies import Levers
+from sim.model.agents import (
     BACK,
     CAMP,
     GONE,
@@ -38,14 +39,13 @@ from sim.agents import (
     MigrantStore,
     SmugglingNetwork,
 )
-from sim.geography import CalaisMap
-from sim.metrics import COLUMNS, OUTCOMES, DayCounter
+from sim.model.outcomes import COLUMNS, OUTCOMES, DayCounter
+from sim.model.traffic import PORT as TRAFFIC_PORT
+from sim.model.traffic import TUNNEL as TRAFFIC_TUNNEL
+from sim.model.traffic import Traffic
 from sim.params import WAYS, per_way
-from sim.policies import Levers
-from sim.scenario import Scenario, build
-from sim.traffic import PORT as TRAFFIC_PORT
-from sim.traffic import TUNNEL as TRAFFIC_TUNNEL
-from sim.traffic import Traffic
+from sim.scenario.loading import Scenario, build
+from sim.world.geography import CalaisMap
 
 NOON = 12
 HOURS_PER_DAY = 24

@@ -28,12 +28,12 @@ from typing import Any
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 EXTENSIONS: tuple[str, ...] = (
-    "sim.sweep",
-    "sim.compare",
-    "sim.app_server",
-    "sim.calibration",
-    "sim.validation",
-    "sim.sensitivity",
+    "sim.runs.sweep",
+    "sim.runs.compare",
+    "sim.app.server",
+    "sim.evidence.calibration",
+    "sim.evidence.validation",
+    "sim.evidence.sensitivity",
 )
 """Modules that add commands: each has ``add_commands(subparsers)``."""
 
@@ -108,9 +108,9 @@ def stop_signals() -> Iterator[None]:
 
 def bad_input_errors() -> tuple[type[Exception], ...]:
     """The exceptions that mean bad input (exit code 2) rather than a failed run."""
-    from sim.geography import MapError
-    from sim.results import ResultsError
-    from sim.scenario import ScenarioError
+    from sim.runs.results import ResultsError
+    from sim.scenario.loading import ScenarioError
+    from sim.world.geography import MapError
 
     return (ScenarioError, MapError, ResultsError, UsageError)
 
@@ -242,7 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     those of the run seeded by the seed itself, the same as without ``--replicates``; the
     manifest adds the replicates' summary under ``replicates``.
     """
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
     out = Path(args.out) if args.out else Path("results") / scenario.name
@@ -251,10 +251,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from sim.metrics import MAIN_OUTCOMES, OUTCOME_BY_NAME, summarise
     from sim.model import CalaisModel
-    from sim.plots import overview
-    from sim.results import write_run
+    from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME, summarise
+    from sim.runs.plots import overview
+    from sim.runs.results import write_run
 
     seq = np.random.SeedSequence(scenario.seed)
     started = time.perf_counter()
@@ -331,9 +331,9 @@ def replicate_spread(scenario: object, replicates: int, workers: int | None) -> 
     95% of the replicates."""
     import numpy as np
 
-    from sim.compare import bootstrap_ci
-    from sim.metrics import summarise
-    from sim.sweep import execute, make_jobs
+    from sim.model.outcomes import summarise
+    from sim.runs.compare import bootstrap_ci
+    from sim.runs.sweep import execute, make_jobs
 
     jobs = make_jobs([(scenario.to_toml(), {})], replicates, scenario.seed)
     runs = {}
@@ -356,7 +356,7 @@ def replicate_spread(scenario: object, replicates: int, workers: int | None) -> 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files and say what is wrong with each."""
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.loading import ScenarioError, load_scenario
 
     bad = 0
     for path in args.scenarios:

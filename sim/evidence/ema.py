@@ -4,7 +4,7 @@
 ``perform_experiments`` and then to EMA's scenario discovery (PRIM, CART)::
 
     from ema_workbench import perform_experiments
-    from sim.ema import ema_model
+    from sim.evidence.ema import ema_model
 
     model = ema_model(replications=10, days=120)
     experiments, outcomes = perform_experiments(model, scenarios=200, policies=4)
@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.sensitivity import DUMMY, FACTORS
+from sim.evidence.sensitivity import DUMMY, FACTORS
+from sim.resources import scenario_file
 
-FULL_PACKAGE = Path(__file__).resolve().parent.parent / "scenarios" / "full-package.toml"
+FULL_PACKAGE = scenario_file("full-package")
 DEFAULT_DAYS = 61
 DEFAULT_REPLICATIONS = 5
 DEFAULT_ROOT_SEED = 20150702
@@ -85,7 +86,7 @@ def toml_text(value: Any) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _base(scenario: str) -> Any:
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(scenario)
 
@@ -109,9 +110,9 @@ def run_calais(
     Raises:
         ScenarioError: a key or value the scenario does not accept.
     """
-    from sim.metrics import summarise
     from sim.model import CalaisModel
-    from sim.sweep import replicate_seeds
+    from sim.model.outcomes import summarise
+    from sim.runs.sweep import replicate_seeds
 
     overrides = [
         f"days={int(days)}",
@@ -147,7 +148,7 @@ def ema_model(
         ScalarOutcome,
     )
 
-    from sim.metrics import OUTCOMES
+    from sim.model.outcomes import OUTCOMES
 
     model = ReplicatorModel(name, function=run_calais)
     model.uncertainties = [

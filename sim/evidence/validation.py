@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibration import (
+from sim.cli.main import EXIT_OK, RunFailed
+from sim.evidence.calibration import (
     CALIBRATION_FILE,
     SCENARIO_FILE,
     TARGETS_FILE,
@@ -43,7 +44,6 @@ from sim.calibration import (
     read_calibration,
     target_fits,
 )
-from sim.cli import EXIT_OK, RunFailed
 
 DEFAULT_REPLICATES = 20
 VALIDATION_SEED = 2015
@@ -84,7 +84,7 @@ def calibrated_scenario(
     overrides: Sequence[str] = (),
 ) -> Any:
     """The scenario with the fitted values applied over whatever its files set."""
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(path, [*fitted_overrides(calibration), *overrides])
 
@@ -102,7 +102,7 @@ def validate(
     Raises:
         RunFailed: a run raised.
     """
-    from sim import sweep
+    from sim.runs import sweep
 
     days = max(days_needed(scenario.start_date, targets), _day(scenario, NIGHT_OF_27_JULY) + 1)
     scenario = scenario.with_overrides([f"days={days}"])
@@ -120,7 +120,7 @@ def validate(
 def pinned(path: str | Path, calibration: str | Path = CALIBRATION_FILE) -> dict[str, Any]:
     """The fitted keys that a scenario file (or one it extends) sets itself, with its values:
     such a file does not take the fitted default unless the fitted value is applied over it."""
-    from sim.scenario import read_document
+    from sim.scenario.loading import read_document
 
     doc = read_document(Path(path))
     out = {}
@@ -275,7 +275,7 @@ def figure_targets(v: Validation) -> Any:
     """One panel per target: the model's replicates (median, 90% band) and the record."""
     import matplotlib.pyplot as plt
 
-    from sim import plots  # noqa: F401  (selects the Agg backend)
+    from sim.runs import plots  # noqa: F401  (selects the Agg backend)
 
     n = len(v.fits)
     cols = 3
@@ -344,7 +344,7 @@ def figure_summary(v: Validation) -> Any:
     uncertainty (1 and 2 sd) around 1."""
     import matplotlib.pyplot as plt
 
-    from sim import plots  # noqa: F401
+    from sim.runs import plots  # noqa: F401
 
     fits = v.fits
     fig, ax = plt.subplots(figsize=(11, 0.45 * len(fits) + 1.4), layout="constrained")
@@ -394,7 +394,7 @@ def write_outputs(
     v: Validation, docs: Path, calibration: str | Path = CALIBRATION_FILE
 ) -> list[Path]:
     """Write the figures and the table into ``docs``; fill the blocks of ``validation.md``."""
-    from sim.results import write_bytes
+    from sim.runs.results import write_bytes
 
     img = docs / "img"
     written = {
@@ -444,8 +444,8 @@ def cmd_validation(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``validation`` to the command line."""
-    from sim.cli import add_set_option, positive_arg, seed_arg
-    from sim.sweep import add_scheduler_options
+    from sim.cli.main import add_set_option, positive_arg, seed_arg
+    from sim.runs.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "validation",

@@ -42,8 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import results as rf
-from sim.cli import (
+from sim.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     RunFailed,
@@ -52,7 +51,9 @@ from sim.cli import (
     positive_arg,
     scenario_overrides,
 )
-from sim.scenario import Scenario, ScenarioError, from_text, load_scenario
+from sim.resources import package_path
+from sim.runs import results as rf
+from sim.scenario.loading import Scenario, ScenarioError, from_text, load_scenario
 
 MAX_SEED = 2**63 - 1
 CHECKPOINT_SECONDS = 2.0
@@ -636,7 +637,7 @@ class SweepReport:
 def source_digest() -> str:
     """A digest of the package's code and data files, to tell apart two states of the code
     that carry the same version number (as in a development install)."""
-    root = Path(__file__).resolve().parent
+    root = package_path()
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if (

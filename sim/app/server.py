@@ -1,4 +1,4 @@
-"""``calais-sim app``: serve the workshop page (``sim.app``) on this machine, with no internet.
+"""``calais-sim app``: serve the workshop page (``sim.app.page``) on this machine, with no internet.
 
 The page is a Solara app. Solara's server normally takes its front-end files (Vue, Vuetify,
 fonts, vega) from a CDN; here every file comes from the installation instead:
@@ -9,7 +9,7 @@ fonts, vega) from a CDN; here every file comes from the installation instead:
   (``vega@5`` for ``vega@5.21.0``), built in the user's cache folder.
 * A file missing from it would make the proxy download it; the CDN address points at a closed
   local port, so a miss is an immediate local 404 rather than a request to the internet.
-* ``sim/app_assets/custom.js`` gives ``solara.Markdown`` the KaTeX renderer already bundled in
+* ``sim/app/assets/custom.js`` gives ``solara.Markdown`` the KaTeX renderer already bundled in
   Solara's page, instead of the copy it would fetch.
 * No telemetry, no version check, production mode (development mode embeds a page from
   solara.dev), and Solara's state files in the cache folder rather than ``~/.solara``.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.resources
 import ipaddress
 import os
 import re
@@ -32,9 +31,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sim.resources import package_path
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-APP = "sim.app:page"
+APP = "sim.app.page:page"
 SCENARIOS_ENV = "CALAIS_SIM_SCENARIOS"
 """Environment variable naming the folder of scenario files the page offers."""
 CACHE_ENV = "CALAIS_SIM_CACHE"
@@ -102,7 +103,7 @@ def build_cdn_overlay(dst: Path, src: Path | None = None) -> Path:
 
 def assets_dir() -> Path:
     """The folder of ``custom.js`` (package data of ``sim``)."""
-    return Path(str(importlib.resources.files("sim").joinpath("app_assets")))
+    return package_path("app", "assets")
 
 
 def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -178,7 +179,7 @@ def local_address(host: str) -> str:
 
 def check_port_free(host: str, port: int) -> None:
     """Refuse a port that another program is listening on."""
-    from sim.cli import UsageError
+    from sim.cli.main import UsageError
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -198,7 +199,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
     """Wait until the server answers, or fail if it stops first."""
-    from sim.cli import RunFailed
+    from sim.cli.main import RunFailed
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -226,12 +227,12 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
 def default_scenarios() -> Path:
     """``./scenarios`` if there is one, else the project's own folder of scenarios."""
     here = Path.cwd() / "scenarios"
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
+    return here if here.is_dir() else package_path("scenarios")
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the workshop page until Ctrl-C."""
-    from sim.cli import EXIT_OK, RunFailed, UsageError
+    from sim.cli.main import EXIT_OK, RunFailed, UsageError
 
     scenarios = Path(args.scenarios) if args.scenarios else default_scenarios()
     if not scenarios.is_dir() or not any(scenarios.glob("*.toml")):

@@ -1,13 +1,14 @@
 """The workshop page: pick a scenario, switch measures on and off, watch Calais, compare.
 
-Served by ``calais-sim app`` (see :mod:`sim.app_server`). The page is Mesa's ``SolaraViz``
+Served by ``calais-sim app`` (see :mod:`sim.app.server`). The page is Mesa's ``SolaraViz``
 (Play, Step and Reset, the step counter) with the project's own parts:
 
 * the controls, in the sidebar: the scenario files of the ``scenarios/`` folder, the population,
   the seed, and every measure, event and model parameter of the scenario schema
-  (:func:`sim.schema.groups`), each with its unit and a one-line explanation. A value is checked
-  by the same rules as a scenario file (:mod:`sim.scenario`); one outside a control's range is
-  refused with a message. Changing a setting starts the run again from its first day.
+  (:func:`sim.scenario.schema.groups`), each with its unit and a one-line explanation. A value
+  is checked by the same rules as a scenario file (:mod:`sim.scenario.loading`); one outside a
+  control's range is refused with a message. Changing a setting starts the run again from its
+  first day.
 * the map of Calais with the migrants coloured by what they are doing, the police units, the
   smuggling networks and tonight's crossings and detections at each way in;
 * the main outcomes against the baseline, as numbers and as charts;
@@ -46,15 +47,15 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 from PIL import Image, ImageDraw, ImageFont
 
-from sim.agents import BACK, CAMP, OUT, TRYING
-from sim.app_server import SCENARIOS_ENV, default_scenarios
-from sim.geography import ZONE_COLOURS, CalaisMap
-from sim.metrics import MAIN_OUTCOMES, OUTCOME_BY_NAME
-from sim.model import NOON, CalaisModel
+from sim.app.server import SCENARIOS_ENV, default_scenarios
+from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES
+from sim.model.agents import BACK, CAMP, OUT, TRYING
+from sim.model.calais import NOON, CalaisModel
+from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME
 from sim.params import SECTIONS, WAYS, specs
-from sim.plots import PANELS, WAY_COLOURS
-from sim.policies import DAY_UNIT, EVENTS, POLICIES
-from sim.scenario import (
+from sim.resources import package_path
+from sim.runs.plots import PANELS, WAY_COLOURS
+from sim.scenario.loading import (
     MAX_DAYS,
     Scenario,
     ScenarioError,
@@ -65,7 +66,8 @@ from sim.scenario import (
     load_scenario,
     scenario_files,
 )
-from sim.schema import Group, Key, groups
+from sim.scenario.schema import Group, Key, groups
+from sim.world.geography import ZONE_COLOURS, CalaisMap
 
 TITLE = "Calais 2015: what do the border measures do?"
 BASELINE_FILE = "baseline.toml"
@@ -1343,7 +1345,7 @@ def MainView(workshop: Workshop) -> None:
         Charts(workshop)
 
 
-CSS_FILE = Path(__file__).with_name("app_assets") / "app.css"
+CSS_FILE = package_path("app", "assets", "app.css")
 
 
 @solara.component

@@ -1,8 +1,8 @@
 """The scenario schema as data: every table and key with its meaning, unit, default and range.
 
 One source of truth for the documentation (``docs/scenarios.md``, written by
-``python -m sim.schema``) and the web app's controls: a new parameter or measure appears in both
-without editing either.
+``python -m sim.scenario.schema``) and the web app's controls: a new parameter or measure
+appears in both without editing either.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES
 from sim.params import SECTIONS, Spec, specs, value_type
-from sim.policies import DAY_UNIT, EVENTS, POLICIES
-from sim.scenario import TOP_LEVEL
+from sim.scenario.loading import TOP_LEVEL
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def markdown() -> str:
     lines = [
         "# Scenario files: every key",
         "",
-        "Written by `python -m sim.schema > docs/scenarios.md` from the declarations in",
-        "`sim/params.py` and `sim/policies.py`; a test checks that it is current.",
+        "Written by `python -m sim.scenario.schema > docs/scenarios.md` from the declarations in",
+        "`sim/params.py` and `sim/measures/policies.py`; a test checks that it is current.",
         "",
         "A scenario is a TOML file. Top-level keys:",
         "",

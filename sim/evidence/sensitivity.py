@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.cli import EXIT_OK, UsageError
+from sim.cli.main import EXIT_OK, UsageError
+from sim.resources import scenario_file
 
 METHODS = ("morris", "sobol")
 DUMMY = "dummy"
@@ -50,7 +51,7 @@ DEFAULT_OUTCOMES = (
 )
 CONFIDENCE = 0.95
 RESAMPLES = 1000
-SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "calais-2015.toml"
+SCENARIO_FILE = scenario_file("calais-2015")
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def check_factors(scenario: Any, factors: Sequence[Factor]) -> None:
     Raises:
         UsageError: naming the factor.
     """
-    from sim.scenario import ScenarioError, parse_assignment
+    from sim.scenario.loading import ScenarioError, parse_assignment
 
     for f in factors:
         if f.key == DUMMY:
@@ -176,7 +177,7 @@ def plan_jobs(
 ) -> list[Any]:
     """Every run of the analysis: ``replicates`` runs a design point, filed with its sample
     index; points with the same dummy value share their seeds."""
-    from sim import sweep
+    from sim.runs import sweep
 
     groups: dict[int, list[tuple[str, dict[str, int]]]] = {}
     rows = design.to_dict("records")
@@ -195,8 +196,8 @@ def replicate_means(
     Raises:
         UsageError: a sample has no finished run.
     """
-    from sim.metrics import OUTCOME_BY_NAME
-    from sim.results import summary_column
+    from sim.model.outcomes import OUTCOME_BY_NAME
+    from sim.runs.results import summary_column
 
     columns = {o: summary_column(OUTCOME_BY_NAME[o]) for o in outcomes}
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
@@ -266,7 +267,7 @@ def figure(indices: pd.DataFrame, method: str, title: str = "") -> Any:
     """One panel per outcome: each factor's index with its 95% interval, largest first."""
     import matplotlib.pyplot as plt
 
-    from sim import plots  # noqa: F401  (selects the Agg backend)
+    from sim.runs import plots  # noqa: F401  (selects the Agg backend)
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
     cols = min(3, len(outcomes))
@@ -321,10 +322,10 @@ def run_analysis(
             analysis (``resume``) or something else.
         RunFailed: some runs failed (``--resume`` runs them again).
     """
-    from sim import sweep
-    from sim.cli import RunFailed
-    from sim.results import load, write_bytes, write_json
-    from sim.validation import png
+    from sim.cli.main import RunFailed
+    from sim.evidence.validation import png
+    from sim.runs import sweep
+    from sim.runs.results import load, write_bytes, write_json
 
     out = Path(out)
     samples = samples or DEFAULT_SAMPLES[method]
@@ -410,7 +411,7 @@ def _check_out(out: Path, plan: dict[str, Any], resume: bool, overwrite: bool) -
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity analysis (Morris screening or Sobol indices) of the model's main
     parameters and the measures' strengths."""
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     overrides = [*args.overrides, f"days={args.days}"]
     scenario = load_scenario(args.scenario, overrides)
@@ -451,9 +452,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``sensitivity`` to the command line."""
-    from sim.cli import add_set_option, days_arg, positive_arg, seed_arg
-    from sim.metrics import OUTCOME_BY_NAME
-    from sim.sweep import add_scheduler_options
+    from sim.cli.main import add_set_option, days_arg, positive_arg, seed_arg
+    from sim.model.outcomes import OUTCOME_BY_NAME
+    from sim.runs.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "sensitivity",

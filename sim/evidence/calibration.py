@@ -4,7 +4,7 @@ The record is ``sim/data/targets.toml``: each target names an outcome column (or
 up), a window of dates, how the window is summarised (``mean`` a day, ``sum``, or ``last``
 day), the recorded value and its uncertainty (one standard deviation). Targets with
 ``role = "calibration"`` are fitted; those with ``role = "validation"`` never are (see
-``sim/validation.py``).
+``sim/evidence/validation.py``).
 
 ``calais-sim calibrate`` runs the ``calais-2015`` scenario for as many days as the calibration
 targets need, ``R`` times at every parameter vector with the same seeds (common random numbers:
@@ -39,12 +39,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.cli import EXIT_OK, RunFailed, UsageError
+from sim.cli.main import EXIT_OK, RunFailed, UsageError
+from sim.resources import package_path, scenario_file
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = package_path("data")
 TARGETS_FILE = DATA / "targets.toml"
 CALIBRATION_FILE = DATA / "calibration.toml"
-SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "calais-2015.toml"
+SCENARIO_FILE = scenario_file("calais-2015")
 ROLES = ("calibration", "validation")
 SUMMARIES = ("mean", "sum", "last")
 TARGET_KEYS = ("role", "outcome", "start", "end", "summary", "value", "sd", "source")
@@ -102,7 +103,7 @@ class Target:
         if missing:
             raise UsageError(
                 f"target {self.name}: the model has no outcome {', '.join(missing)} "
-                "(see sim/metrics.py)"
+                "(see sim/model/outcomes.py)"
             )
         dates = pd.to_datetime(frame["date"])
         first, last = dates.iloc[0].date(), dates.iloc[-1].date()
@@ -134,7 +135,7 @@ def load_targets(
         TargetsError: the file is missing, not TOML, or a target is malformed (the message names
             the file, the target and the key).
     """
-    from sim.metrics import OUTCOME_BY_NAME
+    from sim.model.outcomes import OUTCOME_BY_NAME
 
     path = Path(path)
     known = set(OUTCOME_BY_NAME if columns is None else columns)
@@ -180,7 +181,9 @@ def _target(path: Path, name: str, body: Any, known: set[str]) -> Target:
         raise fail("outcome", "must be an outcome's name or a non-empty list of names")
     for o in outcomes:
         if o not in known:
-            raise fail("outcome", f"{o!r} is not an outcome of the model (see sim/metrics.py)")
+            raise fail(
+                "outcome", f"{o!r} is not an outcome of the model (see sim/model/outcomes.py)"
+            )
     if len(set(outcomes)) != len(outcomes):
         raise fail("outcome", "names an outcome twice")
     for key in ("start", "end"):
@@ -444,7 +447,7 @@ class Evaluator:
         Raises:
             RunFailed: a run raised.
         """
-        from sim import sweep
+        from sim.runs import sweep
 
         designs = [(self.scenario_at(v).to_toml(), {"point": i}) for i, v in enumerate(vectors)]
         jobs = sweep.make_jobs(designs, self.replicates, self.seed)
@@ -469,7 +472,7 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
     if scheduler is None:
         yield None
         return
-    from sim.sweep import connect
+    from sim.runs.sweep import connect
 
     client = connect(scheduler)
     try:
@@ -606,7 +609,7 @@ def _power_of_two(n: int) -> bool:
 
 def calibration_document(cal: Calibration, command: Sequence[str]) -> dict[str, Any]:
     """The content of ``calibration.toml``: fitted values, bounds, objective, fit, provenance."""
-    from sim.results import versions
+    from sim.runs.results import versions
 
     return {
         "method": {
@@ -682,8 +685,8 @@ HEADER = (
 
 def write_calibration(path: str | Path, document: Mapping[str, Any]) -> None:
     """Write a calibration document as TOML, atomically."""
-    from sim.results import write_bytes
-    from sim.scenario import dumps_toml
+    from sim.runs.results import write_bytes
+    from sim.scenario.loading import dumps_toml
 
     write_bytes(path, (HEADER + dumps_toml(document)).encode())
 
@@ -734,9 +737,9 @@ def fit_table(fits: Sequence[TargetFit], start: Sequence[TargetFit] | None = Non
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the free parameters to the 2015 record and write sim/data/calibration.toml."""
-    from sim.results import command_line
-    from sim.scenario import load_scenario
-    from sim.sweep import default_workers
+    from sim.runs.results import command_line
+    from sim.runs.sweep import default_workers
+    from sim.scenario.loading import load_scenario
 
     targets_path = Path(args.targets)
     targets = [t for t in load_targets(targets_path) if t.role == "calibration"]
@@ -786,15 +789,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if out.resolve() == CALIBRATION_FILE:
         print(
             "the defaults in sim/params.py now come from it: regenerate the parameter reference "
-            "with `python -m sim.schema > docs/scenarios.md`, then `calais-sim validation`"
+            "with `python -m sim.scenario.schema > docs/scenarios.md`, then `calais-sim validation`"
         )
     return EXIT_OK
 
 
 def add_commands(subparsers: Any) -> None:
     """Add ``calibrate`` to the command line."""
-    from sim.cli import add_set_option, positive_arg, seed_arg
-    from sim.sweep import add_scheduler_options
+    from sim.cli.main import add_set_option, positive_arg, seed_arg
+    from sim.runs.sweep import add_scheduler_options
 
     p = subparsers.add_parser(
         "calibrate",

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import results as rf
-from sim.cli import EXIT_OK, UsageError
-from sim.metrics import MAIN_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, Outcome
-from sim.scenario import suggest
+from sim.cli.main import EXIT_OK, UsageError
+from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, Outcome
+from sim.runs import results as rf
+from sim.scenario.loading import suggest
 
 BOOTSTRAP_SEED = 20150702
 N_RESAMPLES = 9999
@@ -437,7 +437,7 @@ def figure(
     paired differences from the baseline with their intervals, one panel an outcome."""
     import matplotlib.pyplot as plt
 
-    from sim.plots import band
+    from sim.runs.plots import band
 
     others = [a for a in arms(results, baseline) if a.scenario != baseline]
     first = outcomes[0]

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES, Measure
 from sim.params import SECTIONS, Spec, specs, value_type
-from sim.policies import DAY_UNIT, EVENTS, POLICIES, Measure
 
 TOP_LEVEL: dict[str, str] = {
     "name": "Short name of the scenario, used in tables and file names.",

@@ -1,6 +1,6 @@
 """Grid geography of the Calais area (2015): zones, ways in, fences and walking routes.
 
-The map is a TOML file (``sim/maps/calais.toml`` by default) holding a character grid of
+The map is a TOML file (``sim/world/maps/calais.toml`` by default) holding a character grid of
 200 m cells, a legend from characters to zone names, named points and the definition of the
 three ways migrants use to try to cross (``port``, ``beach``, ``tunnel``).  A :class:`CalaisMap`
 holds the static terrain plus a mutable fence layer; :meth:`CalaisMap.routes` gives the walking
@@ -217,9 +217,9 @@ class CalaisMap:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, path: str | Path | None = None) -> CalaisMap:
-        """Load and validate a map file; default: the packaged ``sim/maps/calais.toml``."""
+        """Load and validate a map file; default: the packaged ``sim/world/maps/calais.toml``."""
         if path is None:
-            res = importlib.resources.files("sim").joinpath("maps", "calais.toml")
+            res = importlib.resources.files("sim").joinpath("world", "maps", "calais.toml")
             name = str(res)
             try:
                 text = res.read_text(encoding="utf-8")

@@ -226,7 +226,7 @@ def summary_column(outcome: Any) -> str:
 
 def summary_columns() -> list[str]:
     """Every summary column: ``total_<x>`` for summed outcomes, then ``mean_<x>`` for all."""
-    from sim.metrics import OUTCOMES
+    from sim.model.outcomes import OUTCOMES
 
     cols = [summary_column(o) for o in OUTCOMES if o.summary != "mean"]
     return cols + [f"mean_{o.name}" for o in OUTCOMES]
@@ -234,7 +234,7 @@ def summary_columns() -> list[str]:
 
 def run_summary(frame: pd.DataFrame) -> dict[str, float]:
     """A run's summary outcomes by column name: totals (or last values) and daily means."""
-    from sim.metrics import OUTCOMES, summarise
+    from sim.model.outcomes import OUTCOMES, summarise
 
     values = summarise(frame)
     out = {summary_column(o): values[o.name] for o in OUTCOMES if o.summary != "mean"}
@@ -390,7 +390,7 @@ class SweepResults:
 def _read_timeseries(folder: Path, run_ids: list[str]) -> pd.DataFrame:
     import pyarrow.dataset as ds
 
-    from sim.metrics import COLUMNS
+    from sim.model.outcomes import COLUMNS
 
     if not run_ids:
         return pd.DataFrame(columns=[*ID_COLUMNS, *COLUMNS])

@@ -1,0 +1,1 @@
+"""The workshop page (Solara) and its server."""

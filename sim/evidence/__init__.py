@@ -1,0 +1,1 @@
+"""Evidence: calibration, validation, sensitivity analysis and the EMA Workbench adapter."""

@@ -1,0 +1,1 @@
+"""Runs: sweep plans and seeds, executors, the result files, comparisons and figures."""

@@ -1,0 +1,1 @@
+"""Scenario files: the schema, loading, inheritance, overrides and their errors."""

@@ -1,0 +1,1 @@
+"""The map of Calais: terrain, places, fences and walking routes."""
