@@ -181,22 +181,25 @@ class Behaviour:
         0,
         23,
     )
-    try_propensity: float = param(
-        calibrated("behaviour.try_propensity", 0.3),
-        "share/night",
-        "Chance that a migrant in the camp goes out on a given night.",
+    stay_utility: float = param(
+        calibrated("behaviour.stay_utility", -5.0),
+        "utility",
+        "Utility of staying in the camp tonight, against each way in's utility (believed "
+        "chance, distance, risk, networks' offers, queues): the going-out choice (ODD 7.3).",
         f"{CALIBRATED} to about 500 tries a night at the tunnel in early July 2015 "
         "(police union via CNN)",
-        0,
-        1,
+        -50,
+        50,
     )
-    tries_per_night: int = param(
-        2,
-        "tries",
-        "Most tries a migrant makes at a way in during one night.",
-        "assumption",
-        1,
-        24,
+    persistence: float = param(
+        calibrated("behaviour.persistence", 0.6),
+        "probability",
+        "Chance that a migrant whose try failed (blocked by a fence, stopped at the perimeter, "
+        "no way aboard) tries again the next night hour; otherwise it walks back (ODD 7.4).",
+        f"{CALIBRATED} to about 1,750 tries at the tunnel on the night of 27/28 July 2015, "
+        "by fewer than 400 people (Guardian, VICE)",
+        0,
+        0.99,
     )
     walk_speed_kmh: float = param(
         4.0,
@@ -231,18 +234,20 @@ class Behaviour:
         1,
     )
     success_weight: float = param(
-        2.5,
-        "utility/log-odds",
-        "Weight of believed success in choosing a way in.",
-        "assumption",
+        1.0,
+        "utility/log-chance",
+        "Weight of the log of the believed chance in choosing to go out and which way.",
+        "assumption (at 2.5, tries at the tunnel fell to a sixth within June and July 2015 "
+        "whatever the other values, against a record that rose; 1.0 keeps the choice elastic)",
         0,
         50,
     )
     distance_weight: float = param(
-        0.12,
+        0.05,
         "utility/km",
         "Disutility of each kilometre walked to a way in.",
-        "assumption",
+        "assumption (migrants walked the 5-6 km to Coquelles nightly in summer 2015: the walk "
+        "weighs little against the chance)",
         0,
         10,
     )
@@ -275,8 +280,20 @@ class Behaviour:
     departure_hazard: float = param(
         0.003,
         "share/day",
-        "Scale of the daily chance of leaving Calais: the chance is this x discouragement.",
+        "Scale of the daily chance of giving up on Calais: the chance is this x hopelessness, "
+        "where hopelessness is 1 - (best believed chance / a newcomer's belief), in [0, 1] "
+        "(ODD 7.7).",
         "assumption",
+        0,
+        1,
+    )
+    coast_share: float = param(
+        0.6,
+        "share",
+        "Share of those who give up on Calais who move along the coast (Dunkirk, "
+        "Grande-Synthe) rather than leave the region.",
+        "assumption (Grande-Synthe grew from about 80 in mid-2015 to about 2,500 by December; "
+        "The Local, 20 Oct 2015; MSF)",
         0,
         1,
     )
@@ -399,32 +416,60 @@ class Enforcement:
         0,
         1,
     )
+    perimeter_detection_port: float = param(
+        0.3,
+        "probability",
+        "Chance that an intrusion at the port's perimeter is stopped by guards and cameras "
+        "before the lorries, without mobile units (first stage of a try, ODD 7.4).",
+        "assumption",
+        0,
+        1,
+    )
+    perimeter_detection_beach: float = param(
+        0.2,
+        "probability",
+        "Chance that an intrusion from the beach is stopped before the port's lorries, "
+        "without mobile units.",
+        "assumption",
+        0,
+        1,
+    )
+    perimeter_detection_tunnel: float = param(
+        calibrated("enforcement.perimeter_detection_tunnel", 0.3),
+        "probability",
+        "Chance that an intrusion at the tunnel terminal's perimeter is stopped by Eurotunnel's "
+        "guards and cameras, without mobile units.",
+        f"{CALIBRATED} to about 180 interceptions a day by Eurotunnel, Jan-Jul 2015 "
+        "(CNN, HuffPost UK)",
+        0,
+        1,
+    )
     base_detection_port: float = param(
         calibrated("enforcement.base_detection_port", 0.35),
         "probability",
-        "Chance that a try at the port is detected by existing controls "
-        "(juxtaposed controls, scanners, lorry checks) without mobile units.",
-        f"{CALIBRATED} to 39,000 tries stopped at the juxtaposed controls in the year to "
-        "April 2015 (Financial Times), about 107 a day at the port and the beach",
+        "Chance that someone hidden in a lorry at the port is found by the checks "
+        "(juxtaposed controls, scanners, dogs, searches): second stage of a try, ODD 7.4.",
+        f"{CALIBRATED} to about 170 a day stopped at the port and the beach ways, 21 June - "
+        "11 July 2015 (Home Office update, 14 July 2015: over 8,000 at the juxtaposed ports "
+        "in 21 days; the port of Calais's share assumed 0.45)",
         0,
         1,
     )
     base_detection_beach: float = param(
         calibrated("enforcement.base_detection_beach", 0.35),
         "probability",
-        "Chance that a try via the beach is detected without mobile units.",
+        "Chance that someone of the beach way hidden in a lorry is found by the port's checks.",
         f"{CALIBRATED}, tied to base_detection_port: the beach way ends at the same port's "
         "controls, and the record counts tries stopped at both together",
         0,
         1,
     )
     base_detection_tunnel: float = param(
-        calibrated("enforcement.base_detection_tunnel", 0.25),
+        0.25,
         "probability",
-        "Chance that a try at the tunnel terminal is detected by Eurotunnel "
-        "security without mobile units.",
-        f"{CALIBRATED} to about 180 interceptions a day by Eurotunnel, Jan-Jul 2015 "
-        "(CNN, HuffPost UK)",
+        "Chance that someone hidden in a lorry or train at the tunnel terminal is found by "
+        "the checks (scanners, dogs).",
+        "assumption",
         0,
         1,
     )
@@ -485,7 +530,8 @@ class Traffic:
     queue_scale: float = param(
         2000.0,
         "lorries",
-        "Queue length that doubles the chance of getting into a lorry.",
+        "Queue at a crossing at which half its tries meet queued lorries outside the "
+        "perimeter, and the camp hears of doubled chances (ODD 7.2, 7.6).",
         "assumption",
         1,
         1e6,

@@ -120,7 +120,7 @@ def test_objective_is_lower_at_the_fitted_values_than_at_a_bad_vector():
     scenario = load_scenario(SCENARIOS / "calais-2015.toml")
     evaluator = cal.Evaluator(scenario, targets, replicates=2, seed=7, workers=1)
     fitted = {p.key: getattr(_section(p.key), p.key.split(".")[1]) for p in cal.FREE}
-    bad = {**fitted, "population.daily_arrivals": 190.0, "behaviour.try_propensity": 0.75}
+    bad = {**fitted, "population.daily_arrivals": 190.0, "behaviour.stay_utility": -1.0}
     good_eval, bad_eval = evaluator.evaluate([fitted, bad])
     assert good_eval.objective < bad_eval.objective
     assert good_eval.ard < bad_eval.ard
@@ -135,7 +135,7 @@ def _section(key: str):
 def test_a_tiny_calibration_recovers_parameters_that_made_a_synthetic_record():
     from sim.model import CalaisModel
 
-    truth = {"population.daily_arrivals": 50.0, "behaviour.try_propensity": 0.2}
+    truth = {"population.daily_arrivals": 50.0, "behaviour.stay_utility": -6.0}
     scenario = load_scenario(
         SCENARIOS / "baseline.toml", ["days=30", "population.initial_migrants=600"]
     )
@@ -163,7 +163,7 @@ def test_a_tiny_calibration_recovers_parameters_that_made_a_synthetic_record():
         targets.append(dataclasses.replace(t, value=value, sd=0.03 * value))
     free = (
         cal.Free("population.daily_arrivals", 10.0, 150.0, 100.0),
-        cal.Free("behaviour.try_propensity", 0.05, 0.6, 0.4),
+        cal.Free("behaviour.stay_utility", -10.0, -2.0, -4.0),
     )
     evaluator = cal.Evaluator(scenario, targets, replicates=3, seed=5, workers=1)
     result = cal.fit(evaluator, free, popsize=5, maxiter=8, seed=3)

@@ -18,7 +18,7 @@ from tests.conftest import SCENARIOS
 SMALL = ("population.initial_migrants=600", "days=20")
 FACTORS = (
     sa.Factor("population.daily_arrivals", 10.0, 120.0, "test"),
-    sa.Factor("behaviour.try_propensity", 0.1, 0.5, "test"),
+    sa.Factor("behaviour.stay_utility", -8.0, -2.0, "test"),
     sa.Factor(sa.DUMMY, 0.0, 1.0, "test"),
 )
 OUTCOMES = ("migrants_present", "attempts_total")
@@ -82,7 +82,7 @@ def test_morris_ranks_the_dummy_below_arrivals_for_the_camps_size(morris_run):
         > camp.loc[sa.DUMMY, "mu_star"]
     )
     tries = indices[indices["outcome"] == "attempts_total"].set_index("factor")
-    assert tries.loc["behaviour.try_propensity", "mu_star"] > tries.loc[sa.DUMMY, "mu_star"]
+    assert tries.loc["behaviour.stay_utility", "mu_star"] > tries.loc[sa.DUMMY, "mu_star"]
     assert (indices["mu_star_conf"] >= 0).all()
 
 

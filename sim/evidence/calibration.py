@@ -332,19 +332,27 @@ FREE: tuple[Free, ...] = (
         "arrivals exists; bounds from no growth without arrivals to the camp doubling in a month",
     ),
     Free(
-        "behaviour.try_propensity",
-        0.05,
-        0.8,
-        0.3,
-        why="the tries a night at the tunnel (about 500 in early July): how often migrants go "
-        "out is observed only through the tries it makes",
+        "behaviour.stay_utility",
+        -12.0,
+        0.0,
+        -5.0,
+        why="the tries a night at the tunnel (about 500 in early July): how readily migrants "
+        "go out is observed only through the tries they make",
     ),
     Free(
-        "enforcement.base_detection_tunnel",
+        "behaviour.persistence",
+        0.0,
+        0.95,
+        0.6,
+        why="the night of 27/28 July (about 1,750 tries at the tunnel by fewer than 400 "
+        "people): how many tries a person makes in a night is only seen on such nights",
+    ),
+    Free(
+        "enforcement.perimeter_detection_tunnel",
         0.02,
         0.9,
-        0.25,
-        why="the interceptions by Eurotunnel (about 180 a day): the share of tries that "
+        0.3,
+        why="the interceptions by Eurotunnel (about 180 a day): the share of intrusions that "
         "Eurotunnel's own security stops is not published",
     ),
     Free(
@@ -352,9 +360,9 @@ FREE: tuple[Free, ...] = (
         0.02,
         0.9,
         0.35,
-        why="the tries stopped at the juxtaposed controls (about 107 a day, port and beach ways "
-        "together): the share of tries the controls stop is not published; the beach way ends "
-        "at the same port, so its base detection is tied to the port's",
+        why="the tries stopped at the port (about 170 a day, port and beach ways together, "
+        "21 June - 11 July): the share of hidden migrants the checks find is not published; "
+        "the beach way ends at the same port, so its checks are the port's",
         also=("enforcement.base_detection_beach",),
     ),
     Free(

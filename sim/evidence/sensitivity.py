@@ -66,7 +66,7 @@ class Factor:
 
 FACTORS: tuple[Factor, ...] = (
     Factor("population.daily_arrivals", 20.0, 120.0, "around the fitted value; no count exists"),
-    Factor("behaviour.try_propensity", 0.1, 0.5, "around the fitted value"),
+    Factor("behaviour.stay_utility", -8.0, -2.0, "around the fitted value"),
     Factor("behaviour.success_weight", 0.5, 5.0, "assumption: a fifth to twice the default"),
     Factor("behaviour.distance_weight", 0.0, 0.4, "assumption: none to three times the default"),
     Factor("behaviour.learning_rate", 0.05, 0.5, "assumption: a fifth to twice the default"),

@@ -28,6 +28,7 @@ import pandas as pd
 from mesa.agentset import _HardKeyAgentSet
 
 from sim.measures.policies import Levers
+from sim.model import going_out
 from sim.model.agents import (
     BACK,
     CAMP,
@@ -40,9 +41,8 @@ from sim.model.agents import (
     SmugglingNetwork,
 )
 from sim.model.outcomes import COLUMNS, OUTCOMES, DayCounter
-from sim.model.traffic import PORT as TRAFFIC_PORT
-from sim.model.traffic import TUNNEL as TRAFFIC_TUNNEL
 from sim.model.traffic import Traffic
+from sim.model.tries import WAY_TRAFFIC, HourOfTries
 from sim.params import WAYS, per_way
 from sim.scenario.loading import Scenario, build
 from sim.world.geography import CalaisMap
@@ -51,10 +51,7 @@ NOON = 12
 HOURS_PER_DAY = 24
 ABROAD = (OUT, TRYING, BACK)  # the states of migrants out of the camp (all codes above CAMP)
 assert min(ABROAD) > CAMP > GONE
-# Which traffic stream each way in depends on: the beach route ends in the port.
-WAY_TRAFFIC = np.array([TRAFFIC_PORT, TRAFFIC_PORT, TRAFFIC_TUNNEL])
 NEWS_MEMORY = 0.7  # weight of earlier days in the camp's running success rate per way
-MAX_CROSS_CHANCE = 0.9
 
 _MAP_CACHE: dict[str, CalaisMap] = {}
 
@@ -122,23 +119,6 @@ class CalaisModel(mesa.Model):
         self._patrol_cells = [[(int(c), int(r)) for c, r in self.map.patrol_cells[w]] for w in WAYS]
         self._patrol_len = np.array([len(cells) for cells in self._patrol_cells])
         index = self.counter.index
-        self._i_attempts = np.array([index[f"attempts_{w}"] for w in WAYS])
-        self._i_crossings = np.array([index[f"crossings_{w}"] for w in WAYS])
-        self._i_detections = np.array([index[f"detections_{w}"] for w in WAYS])
-        self._i_deaths = np.array([index[f"deaths_{w}"] for w in WAYS])
-        self._i_try = np.array(
-            [
-                index[name]
-                for name in (
-                    "attempts_total",
-                    "smuggled_attempts",
-                    "crossings_total",
-                    "deaths",
-                    "injuries",
-                    "detections",
-                )
-            ]
-        )
         self._i_disruption = index["traffic_disruption_hours"]
         self._i_revenue = index["smuggling_revenue_eur"]
         self._add_migrants(scenario.population.initial_migrants)
@@ -152,6 +132,7 @@ class CalaisModel(mesa.Model):
     def _set_constants(self) -> None:
         s = self.params
         self.base_detection = np.array(per_way(s.enforcement, "base_detection"))
+        self.perimeter_detection = np.array(per_way(s.enforcement, "perimeter_detection"))
         self.cross_chance = np.array(per_way(s.traffic, "cross_chance"))
         self.death_chance = np.array(per_way(s.risk, "death_chance"))
         self.injury_chance = np.array(per_way(s.risk, "injury_chance"))
@@ -488,41 +469,32 @@ class CalaisModel(mesa.Model):
             m.state[done[~out]] = CAMP
 
     def _set_out(self) -> None:
-        """Migrants in the camp decide whether to go out, where, and whether to buy a place."""
-        m, b, sm = self.migrants, self._behaviour, self._smuggling
+        """Migrants in the camp choose to stay or a way in (:mod:`sim.model.going_out`); some
+        buy a place."""
+        m = self.migrants
         h = m.high
         camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= self.day))
-        goers = camp[self.rng.random(camp.size) < b.try_propensity]
+        choice = going_out.choose(self, camp)
+        goers = camp[choice >= 0]
         if goers.size == 0:
             return
-        networks = self.networks
-        places = np.zeros(len(WAYS))
-        for net in networks:
-            places[net.way] += net.places
-        offered = places > 0
-        can_pay = m.money[goers] >= sm.price_eur
-        chance = m.belief[goers].astype(float)
-        boosted = np.minimum(chance * sm.success_multiplier, 1.0)
-        with_help = offered[None, :] & can_pay[:, None]
-        chance = np.where(with_help, boosted, chance)
-        risk = self.death_chance + self.injury_chance
-        utility = (
-            b.success_weight * np.log(np.maximum(chance, 1e-6))
-            - b.distance_weight * self.map_km()[None, :]
-            - b.risk_weight * risk[None, :]
-        )
-        # Gumbel noise, as ``rng.gumbel`` draws it but in one vectorised pass
-        utility -= np.log(-np.log(1.0 - self.rng.random(utility.shape)))
-        way = np.argmax(utility, axis=1).astype(np.int8)
+        way = choice[choice >= 0].astype(np.int8)
         m.way[goers] = way
         m.state[goers] = OUT
         m.eta[goers] = self._route_hours[way]
         m.tries[goers] = 0
         m.network[goers] = -1
-        self.nights_today += np.bincount(way, minlength=len(WAYS))
+        gone_out = np.bincount(way, minlength=len(WAYS))
+        self.nights_today += gone_out
+        for w, name in enumerate(WAYS):
+            self.counter.add(f"people_out_{name}", gone_out[w])
         self._abroad = np.flatnonzero(m.state[:h] > CAMP)
         self._abroad_stale = False
-        self._sell_places(goers, way, networks)
+        self._sell_places(goers, way, self.networks)
+
+    def opportunity(self) -> np.ndarray:
+        """How much queued lorries raise each way's chances, as the camp hears of them."""
+        return self.traffic.chance_multiplier()[WAY_TRAFFIC]
 
     def map_km(self) -> np.ndarray:
         """Walking distance from the camp to each way in, in km (fences lengthen it)."""
@@ -569,95 +541,52 @@ class CalaisModel(mesa.Model):
         values[self._i_revenue] = revenue
 
     def _try(self) -> None:
-        """One hour of tries at the ways in, all at once."""
+        """One hour of tries at the ways in, all at once (:mod:`sim.model.tries`)."""
         m = self.migrants
         rows, state = self._abroad_rows()
         t = rows[state == TRYING]
         if t.size == 0:
             return
         way = m.way[t].astype(np.intp)
-        tries = np.bincount(way, minlength=3)
-        # each way's chances this hour (three numbers each, so in plain floats), then each try's
-        enf, mult = self._enforcement, self._smuggling.success_multiplier
-        queue_mult = self.traffic.chance_multiplier().tolist()
-        table = []
-        for n, units, base, boost, cross, fence, death, injury, incident, traffic in zip(
-            tries.tolist(),
-            self.units_at.tolist(),
-            self.base_detection.tolist(),
-            self.levers.detection_boost.tolist(),
-            self.cross_chance.tolist(),
-            self.fence_levels.tolist(),
-            self.death_chance.tolist(),
-            self.injury_chance.tolist(),
-            self.incident_chance.tolist(),
-            WAY_TRAFFIC.tolist(),
-            strict=True,
-        ):
-            reach = min(1.0, units * enf.catches_per_unit_hour / max(n, 1))
-            escape = (1 - min(1.0, base + boost)) * (1 - enf.unit_efficacy * reach)
-            cross = cross * (1 - fence) * queue_mult[traffic]
-            table.append(
-                (
-                    death,
-                    death + injury,
-                    1 - escape,
-                    min(cross * 1.0, MAX_CROSS_CHANCE),
-                    min(cross * mult, MAX_CROSS_CHANCE),
-                    incident,
-                )
-            )
-        death, death_or_hurt, detect, cross_alone, cross_helped, incident = np.array(table).T[
-            :, way
-        ]
         smuggled = m.network[t] >= 0
-        p_cross = np.where(smuggled, cross_helped, cross_alone)
-
-        # four draws per try, as four arrays one after the other
-        u, u_detect, u_cross, u_incident = self.rng.random((4, t.size))
-        dies = u < death
-        hurt = ~dies & (u < death_or_hurt)
-        rest = ~(dies | hurt)
-        detected = rest & (u_detect < detect)
-        crosses = rest & ~detected & (u_cross < p_cross)
-        failed = rest & ~detected & ~crosses
-
-        values = self.counter.values
-        crossed = np.bincount(way[crosses], minlength=3)
-        values[self._i_attempts] += tries
-        values[self._i_crossings] += crossed
-        values[self._i_detections] += np.bincount(way[detected], minlength=3)
-        if dies.any():
-            values[self._i_deaths] += np.bincount(way[dies], minlength=3)
-        values[self._i_try] += [
-            t.size,
-            np.count_nonzero(smuggled),
-            np.count_nonzero(crosses),
-            np.count_nonzero(dies),
-            np.count_nonzero(hurt),
-            np.count_nonzero(detected),
-        ]
-        self.tries_today += tries
-        self.crossed_today += crossed
-
-        incidents = u_incident < incident
-        if incidents.any():
-            for crossing in sorted(set(WAY_TRAFFIC[way[incidents]].tolist())):
+        hour = HourOfTries(self, way, smuggled)
+        self._count_tries(way, smuggled, hour)
+        if hour.incident.any():
+            for crossing in sorted(set(WAY_TRAFFIC[way[hour.incident]].tolist())):
                 self.traffic.incident(crossing, self.hour)
-
-        if hurt.any():
-            m.recovered_day[t[hurt]] = self.day + 1 + self._behaviour.injury_recovery_days
+        if hour.hurt.any():
+            m.recovered_day[t[hour.hurt]] = self.day + 1 + self._behaviour.injury_recovery_days
+        detected = hour.detected
         removed = self._remove_detected(t, detected)
-        if removed is not None:
-            detected &= ~removed
-        tries_now = m.tries[t] + failed
-        m.tries[t] = tries_now
-        spent = failed & (tries_now >= self._behaviour.tries_per_night)
-        self._night_failed(t[hurt | detected | spent])
-        gone = t[crosses | dies]
-        if removed is not None:  # after the others: the order in which rows are freed counts
-            gone = np.concatenate([gone, t[removed]])
-        self._remove_migrants(gone)
+        if removed is None:
+            removed = np.zeros(t.size, dtype=bool)
+        m.tries[t] += 1
+        ends = (hour.hurt | hour.found | (hour.failed & ~hour.again)) & ~removed
+        self._night_failed(t[ends])
+        gone = t[hour.crosses | hour.dies]
+        # after the others: the order in which rows are freed counts
+        self._remove_migrants(np.concatenate([gone, t[removed]]))
+
+    def _count_tries(self, way: np.ndarray, smuggled: np.ndarray, hour: HourOfTries) -> None:
+        """Add an hour of tries to the day's outcomes, by name."""
+        c = self.counter
+        for w, name in enumerate(WAYS):
+            here = way == w
+            c.add(f"attempts_{name}", hour.tries[w])
+            c.add(f"crossings_{name}", np.count_nonzero(hour.crosses & here))
+            c.add(f"intrusions_stopped_{name}", np.count_nonzero(hour.stopped & here))
+            c.add(f"finds_{name}", np.count_nonzero(hour.found & here))
+            c.add(f"detections_{name}", np.count_nonzero(hour.detected & here))
+            c.add(f"deaths_{name}", np.count_nonzero(hour.dies & here))
+        crossed = np.bincount(way[hour.crosses], minlength=3)
+        c.add("attempts_total", way.size)
+        c.add("smuggled_attempts", np.count_nonzero(smuggled))
+        c.add("crossings_total", crossed.sum())
+        c.add("deaths", np.count_nonzero(hour.dies))
+        c.add("injuries", np.count_nonzero(hour.hurt))
+        c.add("detections", np.count_nonzero(hour.detected))
+        self.tries_today += hour.tries
+        self.crossed_today += crossed
 
     def _remove_detected(self, tries: np.ndarray, detected: np.ndarray) -> np.ndarray | None:
         """Removals: detected migrants with no protection claim, within the day's places.
@@ -734,7 +663,8 @@ class CalaisModel(mesa.Model):
         self.nights_today = np.zeros(len(WAYS))
 
     def _decide(self) -> None:
-        """Campaigns reach the camp; discouraged migrants claim asylum in France or leave."""
+        """Campaigns reach the camp; some claim asylum in France; the hopeless give up on
+        Calais, along the coast or out of the region (ODD 7.7)."""
         m, b, levers = self.migrants, self._behaviour, self.levers
         camp = np.flatnonzero(m.state[: m.high] == CAMP)
         if camp.size == 0:
@@ -744,14 +674,18 @@ class CalaisModel(mesa.Model):
             m.appeal[reached] = np.maximum(m.appeal[reached] - levers.appeal_shift, 0.0)
         failures = m.failures[camp]
         discouraged = failures / (failures + b.give_up_failures)
+        best = m.belief[camp].max(axis=1)
+        hopeless = np.clip(1.0 - best / b.prior_success, 0.0, 1.0)
         p_asylum = b.asylum_hazard * (1 - m.appeal[camp]) * (0.25 + discouraged)
-        p_leave = b.departure_hazard * discouraged
+        p_leave = b.departure_hazard * hopeless
         u = self.rng.random(camp.size)
         asylum = camp[u < p_asylum]
-        leave = camp[(u >= p_asylum) & (u < p_asylum + p_leave)]
+        leaving = (u >= p_asylum) & (u < p_asylum + p_leave)
+        coast = leaving & (self.rng.random(camp.size) < b.coast_share)
         self.counter.add("asylum_claims_france", asylum.size)
-        self.counter.add("departures", leave.size)
-        self._remove_migrants(np.concatenate([asylum, leave]))
+        self.counter.add("displaced", np.count_nonzero(coast))
+        self.counter.add("departures", np.count_nonzero(leaving & ~coast))
+        self._remove_migrants(np.concatenate([asylum, camp[coast], camp[leaving & ~coast]]))
 
     def _identify_victims(self) -> None:
         rate = self.levers.victim_identification

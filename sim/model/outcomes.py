@@ -38,6 +38,19 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("attempts_tunnel", "Tries at the tunnel terminal.", "tries", None, "sum"),
     Outcome("attempts_total", "Tries at all ways in.", "tries", "lower", "sum"),
     Outcome(
+        "people_out_port", "Migrants who went out to the port that night.", "people", None, "sum"
+    ),
+    Outcome(
+        "people_out_beach", "Migrants who went out by the beach that night.", "people", None, "sum"
+    ),
+    Outcome(
+        "people_out_tunnel",
+        "Migrants who went out to the tunnel terminal that night.",
+        "people",
+        None,
+        "sum",
+    ),
+    Outcome(
         "crossings_port", "Migrants who reached the UK via the port.", "people", "lower", "sum"
     ),
     Outcome(
@@ -51,24 +64,60 @@ OUTCOMES: tuple[Outcome, ...] = (
         "crossings_tunnel", "Migrants who reached the UK via the tunnel.", "people", "lower", "sum"
     ),
     Outcome("crossings_total", "Migrants who reached the UK.", "people", "lower", "sum"),
-    Outcome("detections", "Tries detected and stopped.", "tries", None, "sum"),
-    *(
-        Outcome(f"detections_{w}", f"Tries detected and stopped {at}.", "tries", None, "sum")
-        for w, at in (
-            ("port", "at the port"),
-            ("beach", "on the beach"),
-            ("tunnel", "at the tunnel"),
-        )
+    Outcome(
+        "detections",
+        "Tries stopped: intrusions stopped at a perimeter and people found in vehicles.",
+        "tries",
+        None,
+        "sum",
+    ),
+    Outcome("detections_port", "Tries stopped at the port (both stages).", "tries", None, "sum"),
+    Outcome("detections_beach", "Tries stopped on the beach way.", "tries", None, "sum"),
+    Outcome("detections_tunnel", "Tries stopped at the tunnel (both stages).", "tries", None, "sum"),
+    Outcome(
+        "intrusions_stopped_port",
+        "Intrusions stopped at the port's perimeter (fences, patrols, cameras).",
+        "tries",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "intrusions_stopped_beach",
+        "Intrusions from the beach stopped before the port's lorries.",
+        "tries",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "intrusions_stopped_tunnel",
+        "Intrusions stopped at the tunnel terminal's perimeter (Eurotunnel's interceptions).",
+        "tries",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "finds_port", "People found hidden in lorries at the port's checks.", "tries", None, "sum"
+    ),
+    Outcome(
+        "finds_beach",
+        "People of the beach way found hidden in lorries at the port's checks.",
+        "tries",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "finds_tunnel",
+        "People found hidden in lorries or trains at the tunnel's checks.",
+        "tries",
+        None,
+        "sum",
     ),
     Outcome("injuries", "Migrants injured while trying.", "people", "lower", "sum"),
     Outcome("deaths", "Migrants who died while trying.", "people", "lower", "sum"),
-    *(
-        Outcome(f"deaths_{w}", f"Migrants who died while trying {at}.", "people", "lower", "sum")
-        for w, at in (
-            ("port", "at the port"),
-            ("beach", "via the beach"),
-            ("tunnel", "at the tunnel"),
-        )
+    Outcome("deaths_port", "Migrants who died while trying at the port.", "people", "lower", "sum"),
+    Outcome("deaths_beach", "Migrants who died while trying via the beach.", "people", "lower", "sum"),
+    Outcome(
+        "deaths_tunnel", "Migrants who died while trying at the tunnel.", "people", "lower", "sum"
     ),
     Outcome(
         "asylum_claims_france",
@@ -77,7 +126,21 @@ OUTCOMES: tuple[Outcome, ...] = (
         None,
         "sum",
     ),
-    Outcome("departures", "Migrants who gave up and left Calais.", "people", None, "sum"),
+    Outcome(
+        "departures",
+        "Migrants who gave up on Calais and left the region (inland, another country).",
+        "people",
+        None,
+        "sum",
+    ),
+    Outcome(
+        "displaced",
+        "Migrants who gave up on Calais for now and moved along the coast (Dunkirk, "
+        "Grande-Synthe and other sites).",
+        "people",
+        None,
+        "sum",
+    ),
     Outcome(
         "removals",
         "Detected migrants with no protection claim who were removed.",
@@ -155,6 +218,7 @@ EXITS: tuple[str, ...] = (
     "deaths",
     "asylum_claims_france",
     "departures",
+    "displaced",
     "removals",
     "victims_protected",
 )

@@ -1,0 +1,98 @@
+"""Tries at a way in (ODD 7.4): an hour's tries in two stages, and the stopping rule.
+
+Each night hour, every migrant at a way in makes one try:
+
+1. **Risk**: it dies (``risk.death_chance_<way>``) or is hurt (``risk.injury_chance_<way>``).
+2. **The perimeter**: a share of tries meet lorries queued on the approaches, outside any
+   perimeter (``q / (q + traffic.queue_scale)`` for ``q`` lorries queued at the crossing);
+   the others meet the perimeter, where the fence blocks a try with the fence's level and
+   guards, cameras and mobile units stop an intrusion (``enforcement.perimeter_detection_<way>``,
+   and the units' reach: ``unit_efficacy`` x ``min(1, units x catches_per_unit_hour / tries)``).
+3. **Aboard**: past the perimeter, the checks of lorries and trains (scanners, dogs,
+   searches) find a hidden migrant with ``enforcement.base_detection_<way>`` plus the measures'
+   detection boost; one not found gets aboard unseen and crosses with
+   ``traffic.cross_chance_<way>`` x the queue multiplier (x ``smuggling.success_multiplier`` with
+   a bought place), or finds no way aboard this hour.
+
+Fences and patrols act on the first stage, checks on the second; the day's outcomes keep
+intrusions stopped at the perimeter (``intrusions_stopped_<way>``) apart from people found in
+vehicles (``finds_<way>``), as the record does.
+
+**Stopping rule**: a try that fails without ending the night (blocked, stopped at the
+perimeter and escorted off, or no way aboard) is followed by another the next hour with chance
+``behaviour.persistence``; otherwise the migrant walks back. Found in a vehicle, hurt, removed,
+crossed or dead ends the night. So busy nights have many tries by few people (27/28 July 2015).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.traffic import PORT, TUNNEL
+
+if TYPE_CHECKING:
+    from sim.model.calais import CalaisModel
+
+WAY_TRAFFIC = np.array([PORT, PORT, TUNNEL])
+"""Which traffic stream each way in depends on: the beach route ends in the port."""
+MAX_CROSS_CHANCE = 0.9
+
+
+def chances(model: CalaisModel, tries: np.ndarray) -> np.ndarray:
+    """This hour's chances per way (columns): death, death or hurt, outside the perimeter,
+    blocked by the fence, stopped at the perimeter, found aboard, cross alone, cross helped,
+    incident. ``tries`` is the number of tries at each way this hour."""
+    enf, mult = model.params.enforcement, model.params.smuggling.success_multiplier
+    queue_mult = model.traffic.chance_multiplier()[WAY_TRAFFIC]
+    reach = np.minimum(1.0, model.units_at * enf.catches_per_unit_hour / np.maximum(tries, 1))
+    stopped = 1 - (1 - model.perimeter_detection) * (1 - enf.unit_efficacy * reach)
+    found = np.minimum(1.0, model.base_detection + model.levers.detection_boost)
+    cross = model.cross_chance
+    return np.array(
+        [
+            model.death_chance,
+            model.death_chance + model.injury_chance,
+            1 - 1 / queue_mult,
+            model.fence_levels,
+            stopped,
+            found,
+            np.minimum(cross, MAX_CROSS_CHANCE),
+            np.minimum(cross * mult, MAX_CROSS_CHANCE),
+            model.incident_chance,
+        ]
+    )
+
+
+class HourOfTries:
+    """What became of one hour's tries (masks over the trying migrants)."""
+
+    def __init__(self, model: CalaisModel, way: np.ndarray, smuggled: np.ndarray) -> None:
+        n = way.size
+        tries = np.bincount(way, minlength=3)
+        (death, hurt_or_dead, outside, fence, stop, find, alone, helped, incident) = chances(
+            model, tries
+        )[:, way]
+        u = model.rng.random((8, n))
+        self.tries = tries
+        self.dies = u[0] < death
+        self.hurt = ~self.dies & (u[0] < hurt_or_dead)
+        rest = ~(self.dies | self.hurt)
+        at_perimeter = rest & (u[1] >= outside)
+        self.blocked = at_perimeter & (u[2] < fence)
+        self.stopped = at_perimeter & ~self.blocked & (u[3] < stop)
+        reached = rest & ~self.blocked & ~self.stopped
+        self.found = reached & (u[4] < find)
+        self.crosses = reached & ~self.found & (u[5] < np.where(smuggled, helped, alone))
+        no_place = reached & ~self.found & ~self.crosses
+        self.again = (self.blocked | self.stopped | no_place) & (
+            u[6] < model.params.behaviour.persistence
+        )
+        self.failed = self.blocked | self.stopped | no_place
+        self.incident = u[7] < incident
+
+    @property
+    def detected(self) -> np.ndarray:
+        """Tries stopped by someone: at the perimeter or found aboard."""
+        return self.stopped | self.found
