@@ -73,7 +73,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome("detections_port", "Tries stopped at the port (both stages).", "tries", None, "sum"),
     Outcome("detections_beach", "Tries stopped on the beach way.", "tries", None, "sum"),
-    Outcome("detections_tunnel", "Tries stopped at the tunnel (both stages).", "tries", None, "sum"),
+    Outcome("detections_tunnel", "Tries stopped at the tunnel, both stages.", "tries", None, "sum"),
     Outcome(
         "intrusions_stopped_port",
         "Intrusions stopped at the port's perimeter (fences, patrols, cameras).",
@@ -115,7 +115,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("injuries", "Migrants injured while trying.", "people", "lower", "sum"),
     Outcome("deaths", "Migrants who died while trying.", "people", "lower", "sum"),
     Outcome("deaths_port", "Migrants who died while trying at the port.", "people", "lower", "sum"),
-    Outcome("deaths_beach", "Migrants who died while trying via the beach.", "people", "lower", "sum"),
+    Outcome("deaths_beach", "Migrants who died on the beach way.", "people", "lower", "sum"),
     Outcome(
         "deaths_tunnel", "Migrants who died while trying at the tunnel.", "people", "lower", "sum"
     ),
