@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -11,13 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
-from sim.cli.main import main
+from sim.cli.main import UsageError, main
 from sim.model.outcomes import OUTCOMES
 from sim.runs import compare as cmp
 from sim.runs.results import load
 from sim.runs.sweep import plan_sweep, run_sweep
 
-from .test_sweep import SCENARIOS, TINY, cli, damaged, truncate
+from .test_sweep import SCENARIOS, TINY, TINY_SET, cli, damaged, truncate
 
 NAMES = ("baseline", "port-fencing", "full-package", "information-campaign")
 REPLICATES = 6
@@ -205,3 +206,54 @@ def test_runs_of_different_lengths_are_compared_over_the_days_both_ran(tmp_path)
     assert (
         r["note"] == "over the first 8 days, which both ran (the scenario ran 12, the baseline 8)"
     )
+
+
+def readme_command(start: str) -> list[str]:
+    """The README's command that starts with ``start`` (continuation lines joined), as words,
+    without ``calais-sim`` and the comment."""
+    text = (Path(__file__).parents[1] / "README.md").read_text().replace("\\\n", " ")
+    line = next(x for x in text.splitlines() if x.strip().startswith(start))
+    return line.split("#")[0].split()[1:]
+
+
+def test_readme_sweep_example_shows_returns_removing_people(tmp_path, capsys):
+    words = readme_command("calais-sim sweep scenarios/baseline.toml scenarios/returns.toml")
+    assert "--grid" in words and "policies.returns.removal_share=0.1,0.3,0.5" in words
+    out = tmp_path / "sweep"
+    # the README's command, made cheap: later options win over the README's --replicates
+    args = [*words, "--replicates", "3", "--days", "20", *TINY_SET, "--out", str(out)]
+    assert main([*args, "--workers", "1", "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["grid_scope"] == {
+        "baseline": [],
+        "returns": ["policies.returns.removal_share"],
+    }
+    assert "returns" not in manifest["scenarios"]["baseline"]
+    capsys.readouterr()
+    assert main(["compare", str(out), "--metric", "removals"]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    removals = table[(table["outcome"] == "removals") & (table["scenario"] == "returns")]
+    assert len(removals) == 3
+    assert (removals["diff_ci_low"] > 0).all() and (removals["verdict"] == "higher").all()
+    base = table[(table["outcome"] == "removals") & (table["scenario"] == "baseline")]
+    assert base["mean"].tolist() == [0.0]
+
+
+def test_compare_refuses_a_baseline_changed_by_set_or_grid(tmp_path, capsys):
+    pair = [str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "port-fencing.toml")]
+    out = tmp_path / "s"
+    sweep = ["sweep", *pair, "--replicates", "2", "--days", "5", *TINY_SET, "--quiet"]
+    changed = ["--set", "policies.returns.enabled=true", "--out", str(out)]
+    assert main([*sweep, *changed, "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--set policies.returns.enabled=true" in err and "--allow-changed-baseline" in err
+    assert main(["compare", str(out), "--allow-changed-baseline"]) == 0
+
+
+def test_a_measures_grid_on_no_scenario_is_refused():
+    with pytest.raises(UsageError, match="none of the scenarios"):
+        plan_sweep(
+            [SCENARIOS / "baseline.toml"], 1, 1, TINY, {"policies.returns.removal_share": ["0.1"]}
+        )

@@ -107,7 +107,7 @@ def arms(results: rf.SweepResults, first: str | None = None) -> list[Arm]:
     found = runs[["scenario", *keys]].drop_duplicates()
     found = found.assign(_o=found["scenario"].map(order)).sort_values(["_o", *keys])
     return [
-        Arm(row[0], tuple(zip(keys, row[1:], strict=True)))
+        Arm(row[0], tuple((k, v) for k, v in zip(keys, row[1:], strict=True) if not pd.isna(v)))
         for row in found[["scenario", *keys]].itertuples(index=False)
     ]
 
@@ -115,9 +115,53 @@ def arms(results: rf.SweepResults, first: str | None = None) -> list[Arm]:
 def arm_runs(results: rf.SweepResults, arm: Arm) -> pd.DataFrame:
     """An arm's finished runs (rows of ``runs.parquet``)."""
     runs = results.ok_runs[results.ok_runs["scenario"] == arm.scenario]
-    for key, value in arm.point:
-        runs = runs[runs[key] == value]
+    point = dict(arm.point)
+    for key in results.grid_keys:  # a key the grid did not vary in this scenario is empty
+        runs = runs[runs[key] == point[key]] if key in point else runs[runs[key].isna()]
     return runs
+
+
+def baseline_arm(results: rf.SweepResults, arm: Arm, baseline: str) -> Arm:
+    """The baseline's runs an arm is compared with: at the same grid point, on the keys the
+    grid varied in the baseline (none, for a measure's key: the baseline is run once)."""
+    for candidate in arms(results, baseline):
+        if candidate.scenario == baseline and all(
+            dict(arm.point).get(k) == v for k, v in candidate.point
+        ):
+            return candidate
+    return Arm(baseline, arm.point)
+
+
+def baseline_changes(results: rf.SweepResults, baseline: str) -> list[str]:
+    """What changed a measure of the baseline: ``--set`` or ``--grid`` keys under
+    ``policies.`` applied to it (population, days or seed change every scenario alike and
+    leave the baseline the reference)."""
+    manifest = results.manifest
+    changed = [
+        f"--set {item}"
+        for item in manifest.get("overrides", [])
+        if item.split("=", 1)[0].strip().startswith("policies.")
+    ]
+    scope = manifest.get("grid_scope")
+    keys = scope.get(baseline, []) if scope is not None else results.grid_keys
+    changed += [f"--grid {k}" for k in keys if k.strip().startswith("policies.")]
+    return changed
+
+
+def check_baseline(results: rf.SweepResults, baseline: str, allow_changed: bool = False) -> None:
+    """Refuse to compare with a baseline whose measures a ``--set`` or ``--grid`` changed.
+
+    Raises:
+        UsageError: the baseline was changed, and ``allow_changed`` is false.
+    """
+    changed = baseline_changes(results, baseline)
+    if changed and not allow_changed:
+        raise UsageError(
+            f"{results.folder}: the baseline '{baseline}' was changed by "
+            f"{', '.join(changed)}, so it is no longer the reference (every difference would "
+            "be against a changed baseline); rerun without it, or add --allow-changed-baseline "
+            "to compare anyway"
+        )
 
 
 def arm_values(
@@ -212,7 +256,7 @@ def compare(
     outcomes = choose_outcomes(metrics, [o.name for o in OUTCOMES])
     rows = []
     for arm in arms(results, base):
-        base_arm = Arm(base, arm.point)
+        base_arm = arm if arm.scenario == base else baseline_arm(results, arm, base)
         for outcome in outcomes:
             rows.append(_row(results, arm, base_arm, outcome))
         if arm.scenario != base:
@@ -461,7 +505,7 @@ def figure(
     axes = np.atleast_1d(top.subplots(top_rows, cols, squeeze=False)).ravel()
     for ax, arm in zip(axes, others, strict=False):
         runs = _frames(results, arm)
-        base = _frames(results, Arm(baseline, arm.point))
+        base = _frames(results, baseline_arm(results, arm, baseline))
         if base:
             band(ax, base[0]["date"], base, first.name, cumulative, "0.55", None, "--")
         if runs:
@@ -517,6 +561,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare a sweep's scenarios with a baseline: means, paired differences, costs."""
     results = rf.load(args.dir)
     baseline = choose_baseline(results, args.baseline)
+    check_baseline(results, baseline, args.allow_changed_baseline)
     shown = choose_outcomes(args.metric, MAIN_OUTCOMES)
     table = compare(results, baseline, args.metric or None)
     out = results.folder
@@ -558,5 +603,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="M",
         help="an outcome to compare (repeatable, or comma-separated; default: the main outcomes "
         "on screen and in the figure, every outcome in the CSV)",
+    )
+    p.add_argument(
+        "--allow-changed-baseline",
+        action="store_true",
+        help="compare even when a --set or --grid changed a measure of the baseline "
+        "(refused by default: the baseline would no longer be the reference)",
     )
     p.set_defaults(func=cmd_compare)

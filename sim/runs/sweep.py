@@ -53,7 +53,13 @@ from sim.cli.main import (
 )
 from sim.resources import package_path
 from sim.runs import results as rf
-from sim.scenario.loading import Scenario, ScenarioError, from_text, load_scenario
+from sim.scenario.loading import (
+    Scenario,
+    ScenarioError,
+    from_text,
+    load_scenario,
+    quoted_key,
+)
 
 MAX_SEED = 2**63 - 1
 CHECKPOINT_SECONDS = 2.0
@@ -185,6 +191,15 @@ def document_value(scenario: Scenario, key: str) -> Any:
     return value
 
 
+def grid_applies(scenario: Scenario, key: str) -> bool:
+    """Whether a grid key varies a scenario: a measure's key only where the measure is on."""
+    parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
+    if len(parts) < 3 or parts[0] != "policies":
+        return True
+    table = scenario.document.get("policies", {}).get(parts[1])
+    return isinstance(table, Mapping) and bool(table.get("enabled", False))
+
+
 @dataclass(frozen=True)
 class Sweep:
     """What a sweep runs: scenarios x grid points x replicates.
@@ -194,12 +209,16 @@ class Sweep:
         replicates: runs per scenario and grid point.
         seed: the root seed.
         grid: each grid key's values as given (TOML text), for a full factorial.
+        overrides: the ``--set`` (and ``--days``, ``--seed``) assignments applied to every
+            scenario, recorded in the manifest so that ``compare`` can tell whether the
+            baseline was changed.
     """
 
     scenarios: tuple[Scenario, ...]
     replicates: int
     seed: int
     grid: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()
 
     def points(self) -> list[dict[str, str]]:
         """Every grid point, as {key: value as given}; one empty point without a grid."""
@@ -211,12 +230,29 @@ class Sweep:
     def designs(self) -> list[tuple[str, dict[str, Any]]]:
         """(scenario text, grid values) for every scenario and grid point.
 
+        A grid key of a measure (``policies.<measure>.<field>``) varies only the scenarios in
+        which that measure is on: the baseline, with every measure off, is run once as the
+        reference, not switched on by the grid. Other keys (population, days...) vary every
+        scenario, and each point is compared with the baseline at the same point.
+
         Raises:
             ScenarioError: a grid value is not valid for a scenario (named as ``--grid``).
+            UsageError: a measure's grid key applies to no scenario of the sweep.
         """
         out = []
+        for key in self.grid:
+            if not any(grid_applies(s, key) for s in self.scenarios):
+                raise UsageError(
+                    f"--grid {key}: the measure is on in none of the scenarios, so the grid "
+                    "would change nothing"
+                )
         for scenario in self.scenarios:
-            for point in self.points():
+            seen: set[str] = set()
+            for full in self.points():
+                point = {k: v for k, v in full.items() if grid_applies(scenario, k)}
+                if point_tag(point) in seen:
+                    continue
+                seen.add(point_tag(point))
                 try:
                     at = scenario.with_overrides(f"{k}={v}" for k, v in point.items())
                 except ScenarioError as exc:
@@ -240,6 +276,10 @@ class Sweep:
             "replicates": self.replicates,
             "grid": {k: list(v) for k, v in self.grid.items()},
             "grid_keys": list(self.grid),
+            "overrides": list(self.overrides),
+            "grid_scope": {
+                s.name: [k for k in self.grid if grid_applies(s, k)] for s in self.scenarios
+            },
         }
 
     @classmethod
@@ -254,7 +294,13 @@ class Sweep:
             scenario_from_text(text, f"manifest.json: scenario {name}")
             for name, text in manifest["scenarios"].items()
         )
-        return cls(scenarios, int(manifest["replicates"]), int(manifest["seed"]), manifest["grid"])
+        return cls(
+            scenarios,
+            int(manifest["replicates"]),
+            int(manifest["seed"]),
+            manifest["grid"],
+            tuple(manifest.get("overrides", ())),
+        )
 
 
 def plan_sweep(
@@ -292,7 +338,7 @@ def plan_sweep(
     root = loaded[0].seed if seed is None else seed
     replicate_seeds(root, 1)  # checks the range
     scenarios = tuple(s.with_overrides([f"seed={root}"]) for s in loaded)
-    sweep = Sweep(scenarios, replicates, root, dict(grid or {}))
+    sweep = Sweep(scenarios, replicates, root, dict(grid or {}), tuple(overrides))
     sweep.designs()  # every grid point is checked before anything runs
     return sweep
 
