@@ -155,3 +155,18 @@ def commands() -> list[str]:
 def test_every_command_has_help(command):
     res = cli(command, "--help")
     assert res.returncode == 0 and f"usage: calais-sim {command}" in res.stdout
+
+
+def test_run_refuses_to_write_over_an_earlier_run_without_force(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", str(SCENARIOS / "baseline.toml"), "--days", "3", *SMALL_SET, "--out", str(out)]
+    assert cli(*args, "--quiet").returncode == 0
+    first = (out / "timeseries.parquet").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["overrides"] == [*SMALL_SET[1::2], "days=3"]
+    again = cli(*args, "--quiet", "--seed", "9")
+    assert again.returncode == 2
+    assert "holds an earlier run's results; add --force" in again.stderr
+    assert (out / "timeseries.parquet").read_bytes() == first
+    assert cli(*args, "--quiet", "--seed", "9", "--force").returncode == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"]["seed"] == 9

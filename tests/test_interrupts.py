@@ -53,6 +53,7 @@ RUN = [
     "--set",
     "population.initial_migrants=1500",
     "--quiet",
+    "--force",
 ]
 """A run long enough (a few seconds) that stops land in each of its phases."""
 RUN_FILES = {"timeseries.parquet", "overview.png", MANIFEST}

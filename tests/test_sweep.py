@@ -216,12 +216,12 @@ def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch,
     same_numbers(load(out), load(reference))
 
 
-def test_finished_sweep_is_replaced_by_the_same_command(tmp_path):
+def test_finished_sweep_is_replaced_by_the_same_command_with_force(tmp_path):
     out = tmp_path / "s"
     args = ["sweep", *PAIR, "--replicates", "2", "--days", "5", *TINY_SET, "--out", str(out)]
     assert main([*args, "--workers", "1", "--quiet"]) == 0
     first = load(out)
-    assert main([*args, "--workers", "1", "--quiet"]) == 0
+    assert main([*args, "--workers", "1", "--quiet", "--force"]) == 0
     same_numbers(first, load(out))
 
 
@@ -427,3 +427,16 @@ def test_sweep_stopped_by_a_signal_then_resumed_makes_every_run_exactly_once(
     assert sorted(resumed.runs["run_id"]) == sorted(uninterrupted.runs["run_id"])
     assert (resumed.timeseries.groupby("run_id").size() == 40).all()
     same_numbers(resumed, uninterrupted)
+
+
+def test_a_finished_sweep_is_kept_unless_resume_or_force(tmp_path, capsys):
+    out = tmp_path / "s"
+    args = ["sweep", *PAIR, "--replicates", "2", "--days", "4", *TINY_SET, "--out", str(out)]
+    assert main([*args, "--workers", "1", "--quiet"]) == 0
+    before = (out / "runs.parquet").read_bytes()
+    capsys.readouterr()
+    assert main([*args, "--workers", "1", "--quiet"]) == 2
+    assert "holds a finished sweep: add --resume" in capsys.readouterr().err
+    assert (out / "runs.parquet").read_bytes() == before
+    assert main([*args, "--workers", "1", "--quiet", "--resume"]) == 0
+    assert main([*args, "--workers", "1", "--quiet", "--force"]) == 0

@@ -131,11 +131,12 @@ RUN_FILES = ("timeseries.parquet", "overview.png", "manifest.json")
 """The files ``calais-sim run`` writes into its output directory."""
 
 
-def check_out_dir(out: Path) -> None:
+def check_out_dir(out: Path, force: bool = False) -> None:
     """Refuse an output directory the run could not write, or would damage, before running.
 
     It must be a directory (or not exist yet, under a directory that can be written), and hold
-    nothing but an earlier run's files: a sweep's directory or any other folder is refused.
+    nothing but an earlier run's files: a sweep's directory or any other folder is refused, and
+    an earlier run is written over only with ``force``.
     """
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
@@ -167,6 +168,11 @@ def check_out_dir(out: Path) -> None:
         if kind != "run":
             raise UsageError(
                 f"--out {out}: {manifest} is not a run's manifest; choose another directory"
+            )
+        if not force:
+            raise UsageError(
+                f"--out {out}: holds an earlier run's results; add --force to write over them, "
+                "or choose another --out"
             )
 
 
@@ -246,7 +252,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
     out = Path(args.out) if args.out else Path("results") / scenario.name
-    check_out_dir(out)
+    check_out_dir(out, args.force)
 
     import numpy as np
     from tqdm import tqdm
@@ -268,7 +274,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     ) as bar:
         frame = model.run(progress=lambda _day: (check_stop(), bar.update(1)))
     wall = time.perf_counter() - started
-    extra = {"scenario_name": scenario.name, "wall_seconds": round(wall, 3)}
+    extra = {
+        "scenario_name": scenario.name,
+        "wall_seconds": round(wall, 3),
+        "overrides": scenario_overrides(args),
+    }
     spread = None
     if args.replicates > 1:
         spread = replicate_spread(scenario, args.replicates, args.workers)
@@ -388,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_scenario_options(run)
     run.add_argument("--out", help="output directory (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--force", action="store_true", help="write over an earlier run's results in --out"
+    )
     run.add_argument(
         "--replicates",
         type=positive_arg,

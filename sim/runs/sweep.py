@@ -756,6 +756,11 @@ class SweepStore:
             self._read_records()
         else:
             if old is not None:
+                if old.get("state") == "complete" and not overwrite:
+                    raise UsageError(
+                        f"{self.folder} holds a finished sweep: add --resume to keep its runs "
+                        "(only missing ones are made), or --force to start again"
+                    )
                 if old.get("state") != "complete" and not overwrite:
                     counts = old.get("counts", {})
                     raise UsageError(
@@ -1190,6 +1195,12 @@ def add_commands(subparsers: Any) -> None:
         action="store_true",
         help="finish the sweep in --out: make only the runs it lacks (and again those that failed)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an unfinished sweep in --out")
+    p.add_argument(
+        "--force",
+        "--overwrite",
+        dest="overwrite",
+        action="store_true",
+        help="replace the sweep (finished or not) in --out",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
