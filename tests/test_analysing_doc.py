@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.cli.main import main
+from sim.runs import compare as cmp
+from sim.runs.results import load
 from sim.runs.sweep import plan_sweep, run_sweep
 
 from .test_sweep import ROOT, SCENARIOS, TINY
@@ -23,8 +25,15 @@ SNIPPET = re.compile(r"```python\n(.*?)```", re.DOTALL)
 def workspace(tmp_path_factory) -> Path:
     """A folder holding ``results/library``: a small sweep of three library scenarios."""
     folder = tmp_path_factory.mktemp("analyst")
-    paths = [SCENARIOS / f"{n}.toml" for n in ("baseline", "port-fencing", "full-package")]
-    sweep = plan_sweep(paths, 4, 9, [*TINY, "days=30"])
+    paths = []
+    # calais-2015 runs longer than the baseline, as in the library
+    lengths = {"baseline": 30, "port-fencing": 30, "full-package": 30, "calais-2015": 45}
+    for name, days in lengths.items():
+        path = folder / f"{name}.toml"
+        parent = (SCENARIOS / f"{name}.toml").as_posix()
+        path.write_text(f'extends = "{parent}"\nname = "{name}"\ndays = {days}\n')
+        paths.append(path)
+    sweep = plan_sweep(paths, 4, 9, list(TINY))
     run_sweep(sweep, folder / "results" / "library", workers=1, progress=False)
     return folder
 
@@ -43,6 +52,19 @@ def test_every_python_snippet_of_the_guide_runs_in_order(workspace, monkeypatch)
     assert (workspace / "crossings.png").read_bytes()[:4] == b"\x89PNG"
     assert len(namespace["effect"]) == 4  # one paired difference a replicate
     assert namespace["effect"]["baseline"].eq(0).all()
+    # the recipe's relative changes are compare's, over the common days for calais-2015
+    table = cmp.compare(load(workspace / "results" / "library"))
+    for name in ("calais-2015", "port-fencing"):
+        for column in ("crossings_total", "deaths", "migrants_present"):
+            row = table[(table["scenario"] == name) & (table["outcome"] == column)].iloc[0]
+            assert namespace["changes"].loc[name, column] == round(row["diff_pct"], 1)
+    row = table[(table["scenario"] == "calais-2015") & (table["outcome"] == "crossings_total")]
+    assert row["note"].iloc[0].startswith("over the first 30 days")
+    whole = namespace["runs"].pivot(
+        index="replicate", columns="scenario", values="total_crossings_total"
+    )
+    naive = 100 * (whole["calais-2015"] - whole["baseline"]).mean() / whole["baseline"].mean()
+    assert round(naive, 1) != namespace["changes"].loc["calais-2015", "crossings_total"]
 
 
 def test_results_readme_documents_every_column_and_field(workspace, capsys):
