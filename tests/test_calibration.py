@@ -242,8 +242,12 @@ def test_validation_command_compares_every_target_and_writes_the_figures(tmp_pat
         "# V\n<!-- validation:start -->\nold\n<!-- validation:end -->\n"
         "<!-- calibration:start -->\nold\n<!-- calibration:end -->\n"
     )
-    code = main(["validation", "--replicates", "2", "--workers", "1", "--docs", str(docs)])
+    out = tmp_path / "out"
+    args = ["--replicates", "2", "--workers", "1", "--out", str(out)]
+    code = main(["validation", *args, "--docs", str(docs), "--update-docs"])
     assert code == 0
+    assert (out / "validation_table.md").exists() and (out / "img" / "validation.png").exists()
+    assert not (out / "validation.md").exists()
     table = (docs / "validation_table.md").read_text()
     for t in cal.load_targets():
         assert f"`{t.name}`" in table
@@ -264,3 +268,33 @@ def test_a_scenario_file_that_sets_a_fitted_key_itself_is_pointed_out(tmp_path):
     assert pinned(path) == {"population.daily_arrivals": 10.0}
     path.write_text('name = "s"\n[population]\ninitial_migrants = 10\n')
     assert pinned(path) == {}
+
+
+def test_validation_writes_to_an_output_folder_and_docs_only_when_asked():
+    from sim.cli.main import build_parser
+
+    args = build_parser().parse_args(["validation"])
+    assert (args.out, args.update_docs) == ("results/validation", False)
+
+
+def test_calibrate_names_the_objective_it_prints(tmp_path, capsys):
+    out = tmp_path / "calibration.toml"
+    code = main(
+        [
+            "calibrate",
+            "--replicates",
+            "1",
+            "--popsize",
+            "1",
+            "--maxiter",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "search's best objective (sum of z^2, values unrounded)" in printed
+    assert printed.count("THE OBJECTIVE") == 1

@@ -421,7 +421,8 @@ def write_outputs(
 
 def cmd_validation(args: argparse.Namespace) -> int:
     """Compare the calibrated 2015 scenario with every target of the record; write the
-    figures and table of docs/validation.md."""
+    figures and the table into --out (default results/validation), and into docs/ (the
+    figures, the table and the blocks of docs/validation.md) only with --update-docs."""
     targets = load_targets(args.targets)
     scenario = calibrated_scenario(args.scenario, args.calibration, args.overrides)
     for key, value in pinned(args.scenario, args.calibration).items():
@@ -438,9 +439,12 @@ def cmd_validation(args: argparse.Namespace) -> int:
     with dask_client(args.scheduler) as client:
         v = validate(scenario, targets, args.replicates, args.seed, args.workers, client)
     print(table_markdown(v))
-    if args.docs:
-        for path in write_outputs(v, Path(args.docs), args.calibration):
+    folders = [Path(args.out), *([Path(args.docs)] if args.update_docs else [])]
+    for folder in folders:
+        for path in write_outputs(v, folder, args.calibration):
             print(f"wrote {path}")
+    if not args.update_docs:
+        print("(docs/ left as it is: --update-docs writes the figures and tables there too)")
     return EXIT_OK
 
 
@@ -475,9 +479,20 @@ def add_commands(subparsers: Any) -> None:
     add_scheduler_options(p)
     add_set_option(p, "override a parameter (after the fitted values; repeatable)")
     p.add_argument(
+        "--out",
+        default="results/validation",
+        help="where to write img/validation*.png and validation_table.md "
+        "(default results/validation)",
+    )
+    p.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="also write the figures and table into --docs and fill the blocks of its "
+        "validation.md (the documentation's figures are changed only when asked)",
+    )
+    p.add_argument(
         "--docs",
         default="docs",
-        help="where to write img/validation*.png, validation_table.md and the blocks of "
-        "validation.md (default docs; '' writes nothing)",
+        help="the documentation folder --update-docs writes into (default docs)",
     )
     p.set_defaults(func=cmd_validation)
