@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,12 +32,15 @@ import pytest
 from sim.app.page import (
     APP_MAX_MIGRANTS,
     HOURS_PER_FRAME,
+    MAX_SEED,
     Settings,
     load_choice,
     parse_number,
+    picker_refusal,
     scenario_choices,
     slider_step,
     versus,
+    workshop_toml,
 )
 from sim.model.outcomes import COLUMNS
 from sim.scenario.loading import ScenarioError
@@ -383,14 +387,14 @@ def test_play_advances_at_least_5_steps_a_second(page, record_property):
 
 def test_downloads_rerun_with_calais_sim_run(page, tmp_path):
     switch_on(page, "Returns")
-    type_into(page, ".calais-seed", "7")
+    type_into(page, ".calais-seed", "12345678901234567")  # beyond a float's exact whole numbers
     page.wait_for_function(
         "() => document.querySelector('.calais-changes').innerText.includes('seed')"
     )
     play_until(page, 27)
     scenario = download(page, "Scenario (TOML)", tmp_path)
     doc = tomllib.loads(scenario.read_text())
-    assert doc["seed"] == 7 and doc["policies"]["returns"]["enabled"] is True
+    assert doc["seed"] == 12345678901234567 and doc["policies"]["returns"]["enabled"] is True
     out = tmp_path / "rerun"
     run = subprocess.run(
         [*calais_sim(), "run", str(scenario), "--days", "2", "--out", str(out), "--quiet"],
@@ -452,6 +456,41 @@ def test_server_listens_on_localhost_only_by_default(server):
     assert listening_addresses(server.port) == {"0100007F"}  # 127.0.0.1, nothing else
 
 
+def installed_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted."""
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_request_for_a_folder_deletes_nothing(server):
+    installed = Path(sys.prefix) / "share" / "solara" / "cdn"
+    app = next((installed / "@widgetti").glob("solara-vuetify-app@*"))
+    before = installed_files(app)
+    assert before
+    for path in (f"@widgetti/{app.name}/dist", f"@widgetti/{app.name}", "@widgetti", "vega@5"):
+        url = f"{server.url}/_solara/cdn/{path}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        assert refused.value.code == 404, url
+    assert installed_files(app) == before
+    file = before[0].relative_to(installed).as_posix()  # a file is still served
+    with urllib.request.urlopen(f"{server.url}/_solara/cdn/{file}", timeout=30) as answer:
+        assert answer.status == 200
+    assert installed_files(app) == before
+
+
+def test_each_environment_has_its_own_overlay(tmp_path, monkeypatch):
+    from sim.app import server as app_server
+
+    monkeypatch.setenv("CALAIS_SIM_CACHE", str(tmp_path))
+    installed = Path(sys.prefix) / "share" / "solara" / "cdn"
+    other = tmp_path / "other-env"
+    (other / "requirejs@2.3.6").mkdir(parents=True)
+    ours = app_server.build_cdn_overlay(app_server.overlay_dir())
+    theirs = app_server.build_cdn_overlay(app_server.overlay_dir(other), other)
+    assert ours != theirs and ours.is_relative_to(tmp_path) and theirs.is_relative_to(tmp_path)
+    assert (ours / "requirejs@2.3.6").resolve() == (installed / "requirejs@2.3.6").resolve()
+
+
 def test_scenario_picker_serves_only_the_folders_files():
     assert scenario_choices(SCENARIOS) == sorted(p.name for p in SCENARIOS.glob("*.toml"))
     for name in ("../pyproject.toml", "/etc/passwd", "baseline", "sub/baseline.toml"):
@@ -485,6 +524,27 @@ def test_comparisons_read_as_sentences():
     assert versus(120, 100, "lower") == ("+20% against the baseline", "worse")
     assert versus(100, 100, "lower")[1] == "same"
     assert versus(5e6, 0, None, "EUR")[0] == "+EUR 5.0 million against the baseline"
+
+
+def test_whole_numbers_are_read_exactly_up_to_the_largest_seed():
+    assert parse_number("12345678901234567", "int") == 12345678901234567
+    assert parse_number(f"{MAX_SEED:,}", "int") == MAX_SEED
+    assert type(parse_number("2e3", "int")) is int and parse_number("2.5", "float") == 2.5
+    settings = Settings.from_file(SCENARIOS, "baseline.toml").with_value((), "seed", MAX_SEED)
+    assert settings.scenario.seed == MAX_SEED
+    assert tomllib.loads(workshop_toml(settings)[1])["seed"] == MAX_SEED
+    for text in ("nan", "inf", "1e99999999999"):
+        with pytest.raises(ValueError, match="type a number"):
+            parse_number(text, "int")
+
+
+def test_a_refused_picker_value_names_no_server_path():
+    for name in ("../pyproject.toml", "/etc/passwd"):
+        with pytest.raises(ScenarioError) as refused:
+            load_choice(SCENARIOS, name)
+        text = picker_refusal(refused.value, SCENARIOS)
+        assert str(SCENARIOS.resolve()) not in text and str(ROOT) not in text
+        assert text.startswith("Refused: ") and "not one of the scenario files" in text
 
 
 def test_number_fields_and_sliders():

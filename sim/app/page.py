@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import io
 import itertools
 import math
@@ -99,8 +100,16 @@ def scenario_choices(folder: Path) -> list[str]:
 def load_choice(folder: Path, name: str) -> Scenario:
     """Load a scenario file the picker offers; any other name is refused."""
     if name not in scenario_choices(folder):
-        raise ScenarioError(f"not one of the scenario files in {folder}", file=name)
+        raise ScenarioError("not one of the scenario files offered", file=name)
     return load_scenario(folder / name)
+
+
+def picker_refusal(exc: ScenarioError, folder: Path) -> str:
+    """Why the picker refused a value, naming files by their names (never the server's paths)."""
+    text = str(exc)
+    for place in {str(folder.resolve()), str(folder), str(folder.absolute())}:
+        text = text.replace(place + os.sep, "").replace(place, "the scenario folder")
+    return f"Refused: {text}"
 
 
 _REVISIONS = itertools.count()
@@ -821,19 +830,28 @@ def slider_step(key: Key, value: Any) -> float | None:
 
 
 def parse_number(text: str, kind: str) -> Any:
-    """A number typed in a field (``1,000`` and ``1_000`` are fine); a date for day keys."""
+    """A number typed in a field (``1,000`` and ``1_000`` are fine); a date for day keys.
+
+    Read exactly (as a decimal, never through a float), so a whole number of any size, such
+    as a 19-digit seed, comes back as typed; a whole number for an ``int`` or ``day`` key is an
+    ``int``, anything else a ``float``.
+    """
     text = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
     if kind == "day":
         with contextlib.suppress(ValueError):
             return dt.date.fromisoformat(text)
+    what = "a day number or a date (2015-07-01)" if kind == "day" else "a number"
     try:
-        number = float(text)
-    except ValueError:
-        what = "a day number or a date (2015-07-01)" if kind == "day" else "a number"
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
         raise ValueError(f"type {what}, not {text!r}") from None
-    if kind in ("int", "day") and number.is_integer():
+    if not number.is_finite():
+        raise ValueError(f"type {what}, not {text!r}")
+    if number.adjusted() > 308:  # beyond any float; 1e999999999 as an int would fill memory
+        raise ValueError(f"type {what} of at most 308 digits, not {text[:40]!r}")
+    if kind in ("int", "day") and number == number.to_integral_value():
         return int(number)
-    return number
+    return float(number)
 
 
 def fmt_value(value: Any, step: float | None = None) -> str:
@@ -1046,7 +1064,7 @@ def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: 
             apply(Settings.from_file(settings.folder, name))
             set_problem(None)
         except ScenarioError as exc:
-            set_problem(f"Refused: {exc}")
+            set_problem(picker_refusal(exc, settings.folder))
 
     def top(name: str, lo: int, hi: int) -> Commit:
         def commit(value: Any) -> str | None:

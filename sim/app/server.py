@@ -6,9 +6,12 @@ fonts, vega) from a CDN; here every file comes from the installation instead:
 * ``solara-assets`` installs the front-end files in ``<prefix>/share/solara/cdn``; Solara's own
   CDN proxy serves them from a folder (``SOLARA_ASSETS_PROXY_CACHE_DIR``). That folder is an
   overlay of symlinks to those files, plus the short names some components ask for
-  (``vega@5`` for ``vega@5.21.0``), built in the user's cache folder.
-* A file missing from it would make the proxy download it; the CDN address points at a closed
-  local port, so a miss is an immediate local 404 rather than a request to the internet.
+  (``vega@5`` for ``vega@5.21.0``), built in the user's cache folder, one per installation.
+* The proxy's route is made read-only (``sim.app.launch``): Solara's own deletes a cached path
+  that is a folder, which through the overlay would be the installed files. A request only
+  reads; a folder, a missing file or a path outside the overlay is a 404.
+* A file missing from it is a 404 at once; the CDN address also points at a closed local port,
+  so nothing is ever fetched from the internet.
 * ``sim/app/assets/custom.js`` gives ``solara.Markdown`` the KaTeX renderer already bundled in
   Solara's page, instead of the copy it would fetch.
 * No telemetry, no version check, production mode (development mode embeds a page from
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import ipaddress
 import os
 import re
@@ -50,6 +54,17 @@ VERSIONED = re.compile(r"^(?P<name>[^@]+)@(?P<major>\d+)\.\d+\.\d+.*$")
 def installed_cdn() -> Path:
     """The folder where ``solara-assets`` installs Solara's front-end files."""
     return Path(sys.prefix) / "share" / "solara" / "cdn"
+
+
+def overlay_dir(src: Path | None = None) -> Path:
+    """The overlay folder of this environment's front-end files, inside the cache folder.
+
+    One folder per installation (named after a digest of its path), so starting the app from one
+    environment never re-points the overlay another environment's server is using.
+    """
+    src = installed_cdn() if src is None else src
+    digest = hashlib.sha256(str(src.resolve()).encode()).hexdigest()[:16]
+    return cache_dir() / "solara-cdn" / digest
 
 
 def cache_dir() -> Path:
@@ -113,7 +128,7 @@ def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str
     env.update(
         {
             "SOLARA_ASSETS_PROXY": "True",
-            "SOLARA_ASSETS_PROXY_CACHE_DIR": str(build_cdn_overlay(cache / "solara-cdn")),
+            "SOLARA_ASSETS_PROXY_CACHE_DIR": str(build_cdn_overlay(overlay_dir())),
             "SOLARA_ASSETS_CDN": CLOSED_PORT_URL,
             "SOLARA_ASSETS_EXTRA_LOCATIONS": str(assets_dir()),
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
@@ -129,11 +144,11 @@ def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """The command that runs the Solara server."""
+    """The command that runs the Solara server, its CDN route read-only (``sim.app.launch``)."""
     return [
         sys.executable,
         "-m",
-        "solara",
+        "sim.app.launch",
         "run",
         APP,
         "--host",
