@@ -34,6 +34,7 @@ from sim.app.page import (
     HOURS_PER_FRAME,
     MAX_SEED,
     Settings,
+    Workshop,
     load_choice,
     parse_number,
     picker_refusal,
@@ -545,6 +546,23 @@ def test_a_refused_picker_value_names_no_server_path():
         text = picker_refusal(refused.value, SCENARIOS)
         assert str(SCENARIOS.resolve()) not in text and str(ROOT) not in text
         assert text.startswith("Refused: ") and "not one of the scenario files" in text
+
+
+@pytest.mark.parametrize("hours_per_frame", [1, 7, 24, 100, 168])
+def test_both_runs_stop_on_the_same_hour_at_any_speed(hours_per_frame):
+    settings = Settings.from_file(SCENARIOS, "port-fencing.toml")
+    settings = settings.with_value(("population",), "initial_migrants", 200)
+    workshop = Workshop(settings.with_value((), "days", 3))
+    frames = 0
+    while workshop.running:  # as Mesa's Play does: a frame of steps, then a look at running
+        for _ in range(hours_per_frame):
+            workshop.step()
+        frames += 1
+        assert frames < 1000
+    assert workshop.baseline is not None
+    assert workshop.chosen.hour == workshop.baseline.hour == 3 * 24
+    chosen, base = workshop.frames()
+    assert len(chosen) == len(base) == 3
 
 
 def test_number_fields_and_sliders():

@@ -261,12 +261,18 @@ class Workshop(mesa.Model):
         self.running = True
 
     def step(self) -> None:
-        """One hour in both runs."""
+        """One hour in both runs; nothing once the run has ended.
+
+        Mesa's Play and Step call this as many times as the speed says, also past the last
+        hour; both runs stop together on the scenario's last hour, whatever the speed.
+        """
         with self.lock:
+            if not self.running:
+                return
             self.chosen.step()
-            if self.baseline is not None and self.baseline.running:
+            if self.baseline is not None:
                 self.baseline.step()
-            self.running = self.chosen.running
+            self.running = self.chosen.running and (self.baseline is None or self.baseline.running)
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The daily outcomes of the chosen run and of the baseline so far (whole days)."""
