@@ -371,3 +371,22 @@ def test_invalid_toml_rejected(tmp_path: Path) -> None:
 
 def test_missing_file_rejected(tmp_path: Path) -> None:
     _assert_map_error(tmp_path / "nowhere.toml", "cannot read")
+
+
+def test_the_map_is_a_mesa_grid_with_terrain_and_fence_layers():
+    from sim.model import CalaisModel
+    from sim.scenario.loading import load_scenario
+
+    from .conftest import SCENARIOS
+
+    model = CalaisModel(load_scenario(SCENARIOS / "port-fencing.toml", ["days=30"]), seed=1)
+    grid = model.grid
+    assert grid.dimensions == (model.map.width, model.map.height)
+    assert len(list(grid.all_cells)) == model.map.width * model.map.height
+    x, y = (int(v) for v in model.map.camp_cells[0])
+    assert grid.terrain.data[x, y] == ZONES.index("camp")
+    assert float(grid.fence.data.max()) == 0.0
+    model.run()
+    # the fence a measure raises shows in the layer
+    assert float(grid.fence.data.max()) > 0.5
+    assert np.array_equal(grid.fence.data.T, model.map.fence)

@@ -19,6 +19,7 @@ day; the day's ``date`` is the date of its evening. The order within a day:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 
@@ -26,6 +27,7 @@ import mesa
 import numpy as np
 import pandas as pd
 from mesa.agentset import _HardKeyAgentSet
+from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.measures.policies import Levers
 from sim.model import going_out
@@ -291,6 +293,12 @@ class CalaisModel(mesa.Model):
                 step = np.clip(np.round(frac * k), 0, k).astype(np.int64)
                 cells[sel] = route.cells[step]
         return [(int(c), int(r)) for c, r in cells.tolist()]
+
+    @functools.cached_property
+    def grid(self) -> OrthogonalMooreGrid:
+        """The map of Calais as a Mesa ``OrthogonalMooreGrid`` with the property layers
+        ``terrain`` and ``fence`` (built on first use; see :meth:`CalaisMap.mesa_grid`)."""
+        return self.map.mesa_grid(self.random)
 
     @property
     def clock(self) -> int:

@@ -14,11 +14,15 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from random import Random
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    from mesa.discrete_space import OrthogonalMooreGrid
 
 WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
 """The ways in, in the index order used everywhere."""
@@ -358,6 +362,27 @@ class CalaisMap:
         new.fence = self.fence.copy()
         # the route cache stays valid: it is keyed on the fence state, which is equal here
         return new
+
+    def mesa_grid(self, random: Random) -> OrthogonalMooreGrid:
+        """This map as a Mesa grid: cell ``(x, y)`` is column ``x``, row ``y``; its property
+        layers ``terrain`` (zone codes, :data:`ZONES`) and ``fence`` (strength 0-1).
+
+        From then on the map's fence array is the ``fence`` layer's data (a transposed view),
+        so a fence raised by a measure shows in the layer at once. Built on demand, not with
+        every model: a 70 x 45 grid of Mesa cells costs more to build than a 120-day run of
+        the core, which computes on the arrays (docs/architecture.md).
+        """
+        from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
+
+        grid = OrthogonalMooreGrid((self.width, self.height), random=random)
+        terrain = PropertyLayer("terrain", (self.width, self.height), 0, dtype=np.int64)
+        terrain.data = self.terrain.T
+        fence = PropertyLayer("fence", (self.width, self.height), 0.0, dtype=np.float32)
+        fence.data = self.fence.T
+        grid.add_property_layer(terrain)
+        grid.add_property_layer(fence)
+        self.fence = fence.data.T
+        return grid
 
     def _check_way(self, way: str) -> None:
         if way not in WAYS:
