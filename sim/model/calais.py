@@ -118,6 +118,7 @@ class CalaisModel(mesa.Model):
         # nightfall and whenever states are written from outside (``migrants_moved``).
         self._abroad = np.zeros(0, dtype=np.int64)
         self._abroad_stale = False
+        self._patrols_due = 0  # hours whose patrol draws are not yet made (_flush_patrols)
         self._patrol_cells = [[(int(c), int(r)) for c, r in self.map.patrol_cells[w]] for w in WAYS]
         self._patrol_len = np.array([len(cells) for cells in self._patrol_cells])
         index = self.counter.index
@@ -318,14 +319,20 @@ class CalaisModel(mesa.Model):
     # --- the step ----------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance the model by one hour."""
+        """Advance the model by one hour (Mesa's step): afterwards every unit stands where it
+        patrols this hour and the random stream is where the hour left it."""
+        self._hour()
+        self._flush_patrols()
+
+    def _hour(self) -> None:
+        """One hour; the units' patrol draws are left due (:meth:`_flush_patrols`)."""
         clock = (NOON + self.hour) % HOURS_PER_DAY
         if clock == NOON:
             self._begin_day()
         lost = self.traffic.step(self.hour)
         if lost:
             self.counter.values[self._i_disruption] += lost
-        self._patrol()
+        self._patrols_due += 1
         abroad = self._abroad.size or self._abroad_stale  # anyone out of the camp
         if abroad:
             self._walk()
@@ -340,15 +347,43 @@ class CalaisModel(mesa.Model):
         if (clock + 1) % HOURS_PER_DAY == NOON:
             self._end_day()
 
-    def _patrol(self) -> None:
-        """Every unit moves to another point of its way's patrol line (``unit.patrol()``)."""
+    def _advance(self, hours: int) -> None:
+        """Run ``hours`` hours, the same as as many :meth:`_hour` calls, but each span of quiet
+        hours (no one out of the camp, no nightfall, no noon) in one go: traffic moves over
+        the span in one call, the patrols' draws are left due, and nothing else happens."""
+        end = self.hour + hours
+        while self.hour < end:
+            clock = (NOON + self.hour) % HOURS_PER_DAY
+            if clock in (NOON, self._night_start) or self._abroad.size or self._abroad_stale:
+                self._hour()
+                continue
+            # quiet until nightfall or noon, whichever comes first, or the end of the call
+            to_night = (self._night_start - clock) % HOURS_PER_DAY
+            to_noon = (NOON - clock) % HOURS_PER_DAY
+            span = min(to_night, to_noon, end - self.hour)
+            values = self.counter.values
+            values[self._i_disruption] = self.traffic.advance(
+                self.hour, span, float(values[self._i_disruption])
+            )
+            self._patrols_due += span
+            self.hour += span
+            if span == to_noon:
+                self._end_day()
+
+    def _flush_patrols(self) -> None:
+        """Every unit moves to another point of its way's patrol line, once for each hour
+        since the last flush (``unit.patrol()``): the draws of all those hours at once, the
+        same numbers in the same order as hour by hour, and each unit ends where the last
+        hour put it. Called before anything else draws from ``rng``, and after each step."""
+        hours, self._patrols_due = self._patrols_due, 0
         units = self._agents_by_type.get(EnforcementUnit)
-        if not units:
+        if not hours or not units:
             return
         units = list(units)
         cells = self._patrol_cells
-        # one draw for all units: a uniform pick of a cell of each unit's line
-        for unit, u in zip(units, self.rng.random(len(units)).tolist(), strict=True):
+        # one draw per unit and hour: a uniform pick of a cell of each unit's line
+        last = self.rng.random(hours * len(units))[-len(units) :]
+        for unit, u in zip(units, last.tolist(), strict=True):
             line = cells[unit.way]
             unit.pos = line[int(u * len(line))]
 
@@ -367,15 +402,55 @@ class CalaisModel(mesa.Model):
         """
         days = self.params.days if days is None else days
         for _ in range(days):
-            for _ in range(HOURS_PER_DAY):
-                self.step()
+            if self._mesa_plain():
+                self._advance(HOURS_PER_DAY)
+                self._flush_patrols()
+                self._mesa_skip(HOURS_PER_DAY)
+            else:
+                for _ in range(HOURS_PER_DAY):
+                    self.step()
             if progress is not None:
                 progress(self.day)
         return self.timeseries()
 
+    def _mesa_plain(self) -> bool:
+        """Whether Mesa's clock holds nothing but the hourly step: no simulator, no other
+        event, ``step`` not replaced. Then :meth:`run` can move Mesa's time and step count
+        over a day at once (:meth:`_mesa_skip`) instead of hour by hour through its events."""
+        gen = getattr(self, "_default_schedule", None)
+        events = getattr(getattr(self, "_event_list", None), "_events", None)
+        if gen is None or events is None or len(events) != 1:
+            return False
+        schedule = gen.schedule
+        user = getattr(getattr(self, "_user_step", None), "__func__", None)
+        return (
+            getattr(self, "_simulator", True) is None
+            and user is CalaisModel.step  # a subclass's own step runs hour by hour
+            and self.__dict__.get("step") == self._wrapped_step
+            and gen.is_active
+            and not getattr(gen, "_paused", True)
+            and events[0] is gen._current_event
+            and not events[0].CANCELED
+            and events[0].time == self.time + 1
+            and schedule.interval == 1.0
+            and schedule.count is None
+            and schedule.end is None
+        )
+
+    def _mesa_skip(self, hours: int) -> None:
+        """Move Mesa's clock, step count and hourly event on by ``hours`` steps, as that many
+        ``step()`` calls would have (see :meth:`_mesa_plain`)."""
+        gen = self._default_schedule
+        self._event_list.pop_event()
+        self.time += hours
+        self.steps += hours
+        gen._execution_count += hours
+        gen._schedule_next(self.time + 1)
+
     # --- noon: the day's measures, fences, units, arrivals ----------------------------------
 
     def _begin_day(self) -> None:
+        self._flush_patrols()
         levers = Levers()
         for measure in self.params.measures:
             if measure.in_force(self.day):
@@ -479,6 +554,7 @@ class CalaisModel(mesa.Model):
     def _set_out(self) -> None:
         """Migrants in the camp choose to stay or a way in (:mod:`sim.model.going_out`); some
         buy a place."""
+        self._flush_patrols()
         m = self.migrants
         h = m.high
         camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= self.day))
@@ -550,6 +626,7 @@ class CalaisModel(mesa.Model):
 
     def _try(self) -> None:
         """One hour of tries at the ways in, all at once (:mod:`sim.model.tries`)."""
+        self._flush_patrols()
         m = self.migrants
         rows, state = self._abroad_rows()
         t = rows[state == TRYING]
@@ -645,6 +722,7 @@ class CalaisModel(mesa.Model):
     # --- before noon: news, decisions, networks, the day's record -----------------------
 
     def _end_day(self) -> None:
+        self._flush_patrols()
         self._share_news()
         self._decide()
         self._identify_victims()

@@ -98,6 +98,29 @@ class Traffic:
             lost += 1.0 - running
         return lost
 
+    def advance(self, hour: int, hours: int, lost: float) -> float:
+        """Move ``hours`` hours of traffic from model hour ``hour``, as that many :meth:`step`
+        calls; return ``lost`` plus the hours of traffic lost, added hour by hour (the same
+        sum, to the last bit). Once both crossings run freely with no queue, the remaining
+        hours change nothing and are skipped."""
+        for h in range(hour, hour + hours):
+            if self._steady(h):
+                break
+            lost += self.step(h)
+        return lost
+
+    def _steady(self, hour: int) -> bool:
+        """Whether traffic runs at full capacity with no queue and no stop from ``hour`` on
+        (so each hour's step leaves it as it is and loses nothing)."""
+        return (
+            self._queue[0] == 0.0
+            and self._queue[1] == 0.0
+            and self._capacity[0] == 1.0
+            and self._capacity[1] == 1.0
+            and self._stopped_until[0] <= hour
+            and self._stopped_until[1] <= hour
+        )
+
     def chance_multiplier(self) -> np.ndarray:
         """How much the queues raise the chance of getting into a lorry, per crossing."""
         scale = self.params.queue_scale
