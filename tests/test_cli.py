@@ -170,3 +170,22 @@ def test_run_refuses_to_write_over_an_earlier_run_without_force(tmp_path):
     assert (out / "timeseries.parquet").read_bytes() == first
     assert cli(*args, "--quiet", "--seed", "9", "--force").returncode == 0
     assert json.loads((out / "manifest.json").read_text())["seed"]["seed"] == 9
+
+
+def test_each_parquet_file_carries_its_provenance(tmp_path):
+    out, sweep = tmp_path / "run", tmp_path / "sweep"
+    base = str(SCENARIOS / "baseline.toml")
+    res = cli("run", base, "--days", "3", "--seed", "4", *SMALL_SET, "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    meta = pq.read_schema(out / "timeseries.parquet").metadata
+    assert meta[b"calais_sim.scenario"].decode() == manifest["scenario"]
+    assert json.loads(meta[b"calais_sim.seed"])["seed"] == 4
+    versions = json.loads(meta[b"calais_sim.versions"])
+    assert {"calais_sim", "mesa", "numpy"} <= set(versions)
+    args = ["sweep", base, "--replicates", "1", "--days", "3", *SMALL_SET, "--out", str(sweep)]
+    assert cli(*args, "--quiet", "--workers", "1").returncode == 0
+    for path in [sweep / "runs.parquet", *sorted((sweep / "timeseries").glob("*.parquet"))]:
+        meta = pq.read_schema(path).metadata
+        assert "baseline" in meta[b"calais_sim.scenario"].decode(), path
+        assert json.loads(meta[b"calais_sim.versions"])["mesa"] == versions["mesa"]

@@ -64,9 +64,39 @@ def write_json(path: str | Path, obj: Any) -> None:
     write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
 
 
-def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet atomically."""
-    atomic_write(path, lambda fh: frame.to_parquet(fh, index=False))
+PROVENANCE_PREFIX = "calais_sim."
+"""Prefix of the provenance keys in each Parquet file's key-value metadata."""
+
+
+def provenance(scenario: str, seed: Any) -> dict[str, str]:
+    """What a result file says about itself, as Parquet key-value metadata (text values).
+
+    Keys ``calais_sim.scenario`` (the resolved scenario TOML, or JSON of {name: TOML} for a
+    sweep's ``runs.parquet``), ``calais_sim.seed`` (JSON) and ``calais_sim.versions`` (JSON of
+    :func:`versions`: the package, Python, Mesa, numpy...). Read them with
+    ``pyarrow.parquet.read_schema(path).metadata``.
+    """
+    return {
+        f"{PROVENANCE_PREFIX}scenario": scenario,
+        f"{PROVENANCE_PREFIX}seed": json.dumps(seed, default=str),
+        f"{PROVENANCE_PREFIX}versions": json.dumps(versions()),
+    }
+
+
+def frame_parquet_bytes(frame: pd.DataFrame, metadata: dict[str, str] | None = None) -> bytes:
+    """A DataFrame as Parquet bytes (no index), with ``metadata`` added to the schema's."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return parquet_bytes(table, metadata)
+
+
+def write_parquet(
+    path: str | Path, frame: pd.DataFrame, metadata: dict[str, str] | None = None
+) -> None:
+    """Write a DataFrame as Parquet atomically, with ``metadata`` in its key-value metadata."""
+    data = frame_parquet_bytes(frame, metadata)
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def digest(path: str | Path) -> str:
@@ -138,7 +168,7 @@ def write_run(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    write_parquet(out / TIMESERIES, frame)
+    write_parquet(out / TIMESERIES, frame, provenance(scenario_text, seed))
     files = {TIMESERIES: digest(out / TIMESERIES)}
     if figure is not None:
         buf = io.BytesIO()
@@ -252,15 +282,20 @@ def record_path(folder: str | Path, run_id: str) -> Path:
     return Path(folder) / RECORDS_DIR / f"{run_id}.json"
 
 
-def timeseries_bytes(frame: pd.DataFrame, run_id: str, scenario: str, replicate: int) -> bytes:
-    """A run's daily outcomes as Parquet bytes, led by the columns that name the run."""
+def timeseries_bytes(
+    frame: pd.DataFrame,
+    run_id: str,
+    scenario: str,
+    replicate: int,
+    metadata: dict[str, str] | None = None,
+) -> bytes:
+    """A run's daily outcomes as Parquet bytes, led by the columns that name the run, with
+    ``metadata`` (see :func:`provenance`) in the file's key-value metadata."""
     out = frame.copy()
     out.insert(0, "replicate", pd.Series(replicate, index=out.index, dtype="int64"))
     out.insert(0, "scenario", pd.Series(scenario, index=out.index, dtype="str"))
     out.insert(0, "run_id", pd.Series(run_id, index=out.index, dtype="str"))
-    buf = io.BytesIO()
-    out.to_parquet(buf, index=False)
-    return buf.getvalue()
+    return frame_parquet_bytes(out, metadata)
 
 
 def _arrow_type(values: list[Any]) -> Any:
@@ -314,10 +349,12 @@ def runs_table(rows: list[dict[str, Any]], grid_keys: list[str]) -> Any:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
-def parquet_bytes(table: Any) -> bytes:
-    """A pyarrow Table as Parquet bytes."""
+def parquet_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
+    """A pyarrow Table as Parquet bytes, with ``metadata`` added to its schema's metadata."""
     import pyarrow.parquet as pq
 
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     buf = io.BytesIO()
     pq.write_table(table, buf)
     return buf.getvalue()

@@ -889,7 +889,9 @@ class SweepStore:
         }
         ts = rf.timeseries_path(self.folder, job.run_id)
         if result.ok and result.frame is not None:
-            data = rf.timeseries_bytes(result.frame, job.run_id, job.scenario, job.replicate)
+            seed = {"entropy": job.entropy, "spawn_key": list(job.spawn_key)}
+            meta = rf.provenance(job.text, {**seed, "replicate": job.replicate})
+            data = rf.timeseries_bytes(result.frame, job.run_id, job.scenario, job.replicate, meta)
             rf.write_bytes(ts, data)
             record.update(
                 n_days=len(result.frame),
@@ -929,7 +931,10 @@ class SweepStore:
 
     def checkpoint(self, state: str) -> None:
         """Rewrite ``runs.parquet``, then the manifest (``state``: running, stopped, complete)."""
-        data = rf.parquet_bytes(rf.runs_table(self.rows(), self.fields["grid_keys"]))
+        meta = rf.provenance(
+            json.dumps(self.fields.get("scenarios", {})), {"root": self.fields.get("seed")}
+        )
+        data = rf.parquet_bytes(rf.runs_table(self.rows(), self.fields["grid_keys"]), meta)
         rf.write_bytes(self.folder / rf.RUNS, data)
         files = {rf.RUNS: hashlib.sha256(data).hexdigest()} if state == "complete" else {}
         self.manifest.update(state=state, updated=_now(), counts=self.counts(), files=files)
