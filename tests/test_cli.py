@@ -189,3 +189,28 @@ def test_each_parquet_file_carries_its_provenance(tmp_path):
         meta = pq.read_schema(path).metadata
         assert "baseline" in meta[b"calais_sim.scenario"].decode(), path
         assert json.loads(meta[b"calais_sim.versions"])["mesa"] == versions["mesa"]
+
+
+def test_validate_reports_every_error_warns_and_lists_labels(tmp_path, capsys):
+    from sim.cli.main import main
+
+    parent = (SCENARIOS / "baseline.toml").as_posix()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'extends = "{parent}"\nname = "bad"\n[population]\ninitial_migrants = -5\n'
+        'daily_arrivals = "many"\n[policies.port_fencing]\nstrength = 7\n'
+    )
+    late = tmp_path / "late.toml"
+    late.write_text(
+        f'extends = "{parent}"\nname = "late"\n[policies."intervention_fund@august"]\n'
+        "start_day = 500\n[policies.returns]\n"
+    )
+    assert main(["validate", str(bad), str(late)]) == 2
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3
+    for key in ("initial_migrants", "daily_arrivals", "port_fencing.strength"):
+        assert any(key in line for line in errors), key
+    assert "(intervention_fund@august, returns)" in captured.out
+    assert "intervention_fund@august starts on day 500" in captured.err
+    assert "never takes effect" in captured.err

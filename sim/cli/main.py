@@ -365,22 +365,25 @@ def replicate_spread(scenario: object, replicates: int, workers: int | None) -> 
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files and say what is wrong with each."""
-    from sim.scenario.loading import ScenarioError, load_scenario
+    """Check scenario files and say what is wrong with each: every error of a file, and
+    warnings about what can never take effect (a measure starting after the run ends)."""
+    from sim.scenario.loading import check_scenario, measure_labels
 
     bad = 0
     for path in args.scenarios:
-        try:
-            scenario = load_scenario(path, args.overrides)
-        except ScenarioError as exc:
+        scenario, errors, warnings = check_scenario(path, args.overrides)
+        for exc in errors:
             print(f"error: {exc}", file=sys.stderr)
+        if scenario is None:
             bad += 1
-        else:
-            names = ", ".join(type(m).name for m in scenario.measures) or "no measures"
-            print(
-                f"ok: {path}: {scenario.name}, {scenario.days} days from "
-                f"{scenario.start_date} ({names})"
-            )
+            continue
+        names = ", ".join(measure_labels(scenario)) or "no measures"
+        print(
+            f"ok: {path}: {scenario.name}, {scenario.days} days from "
+            f"{scenario.start_date} ({names})"
+        )
+        for warning in warnings:
+            print(f"warning: {path}: {warning}", file=sys.stderr)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 

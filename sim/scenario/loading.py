@@ -23,6 +23,7 @@ Every problem is raised as :class:`ScenarioError`, naming the file, the key and 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -243,6 +244,82 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     doc.setdefault("name", Path(path).stem)
     set_keys = [apply_assignment(doc, item) for item in overrides]
     return build(doc, source=str(path), set_keys=set_keys)
+
+
+MAX_ERRORS = 50
+"""The most errors :func:`check_scenario` reports for one file."""
+
+
+def check_scenario(
+    path: str | Path, overrides: Iterable[str] = ()
+) -> tuple[Scenario | None, list[ScenarioError], list[str]]:
+    """Check a scenario file and report every error that can be told apart, and warnings.
+
+    The loader stops at the first error; here, after an error at a key, that key is left out
+    and the rest checked again, so a file with three wrong values gets three errors. An error
+    that names no key (the file cannot be read or parsed, ``extends`` is broken) ends the check.
+
+    Returns:
+        (the scenario, or None if there were errors; the errors; warnings about what can
+        never take effect, such as a measure starting after the run ends).
+    """
+    try:
+        doc = read_document(Path(path))
+        doc.setdefault("name", Path(path).stem)
+        set_keys = [apply_assignment(doc, item) for item in overrides]
+    except ScenarioError as exc:
+        return None, [exc], []
+    work = copy.deepcopy(doc)
+    errors: list[ScenarioError] = []
+    while len(errors) < MAX_ERRORS:
+        try:
+            scenario = build(work, source=str(path), set_keys=set_keys)
+        except ScenarioError as exc:
+            if any(str(e) == str(exc) or (exc.key and e.key == exc.key) for e in errors):
+                break  # the key left out is required: its first error says enough
+            errors.append(exc)
+            if not exc.key or not _remove_key(work, exc.key):
+                break
+            continue
+        if errors:
+            break
+        return scenario, [], never_in_force(scenario)
+    return None, errors, []
+
+
+def _remove_key(doc: dict[str, Any], key: str) -> bool:
+    """Remove a dotted key (whose parts may hold dots, as labels do) from a document."""
+    table: Any = doc
+    rest = key
+    while isinstance(table, dict):
+        for k in sorted(table, key=len, reverse=True):
+            if rest == k:
+                del table[k]
+                return True
+            if rest.startswith(f"{k}."):
+                table, rest = table[k], rest[len(k) + 1 :]
+                break
+        else:
+            return False
+    return False
+
+
+def measure_labels(scenario: Scenario) -> list[str]:
+    """Each measure's and event's name as written in the file, label included
+    (``intervention_fund@august``), in the order of ``scenario.measures``."""
+    return [key for table in MEASURE_TABLES for key in scenario.document.get(table, {})]
+
+
+def never_in_force(scenario: Scenario) -> list[str]:
+    """Warnings about measures and events that can never take effect in the run."""
+    warnings = []
+    for label, measure in zip(measure_labels(scenario), scenario.measures, strict=True):
+        if measure.enabled and measure.start_day >= scenario.days:
+            warnings.append(
+                f"{label} starts on day {measure.start_day}, but the run ends on day "
+                f"{scenario.days - 1} ({scenario.days} days): it never takes effect"
+            )
+    return warnings
 
 
 def parse_assignment(item: str) -> tuple[list[str], Any]:
