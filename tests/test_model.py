@@ -97,8 +97,9 @@ def test_migrants_go_out_only_at_night():
 def test_arrivals_scale_with_the_arrival_rate():
     low = CalaisModel(small("baseline", "population.daily_arrivals=10"), seed=2).run()
     high = CalaisModel(small("baseline", "population.daily_arrivals=60"), seed=2).run()
-    assert 400 < low["arrivals"].sum() < 800
-    assert 3000 < high["arrivals"].sum() < 4200
+    # Poisson around rate x 60 days: within 4 sd (tests/test_levers.py checks the factor)
+    assert abs(low["arrivals"].sum() - 600) < 4 * 600**0.5
+    assert abs(high["arrivals"].sum() - 3600) < 4 * 3600**0.5
 
 
 def test_a_strike_builds_queues_and_stops_traffic():
