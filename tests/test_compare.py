@@ -257,3 +257,29 @@ def test_a_measures_grid_on_no_scenario_is_refused():
         plan_sweep(
             [SCENARIOS / "baseline.toml"], 1, 1, TINY, {"policies.returns.removal_share": ["0.1"]}
         )
+
+
+def test_comparison_figure_has_costs_a_eur_axis_and_the_common_days_note(tmp_path):
+    base = tmp_path / "short.toml"
+    base.write_text(
+        f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "baseline"\ndays = 8\n'
+    )
+    (tmp_path / "long.toml").write_text(
+        'extends = "short.toml"\nname = "a-long-scenario-name-with-returns-on"\ndays = 12\n'
+        "[policies.returns]\n"
+    )
+    out = tmp_path / "s"
+    run_sweep(
+        plan_sweep([base, tmp_path / "long.toml"], 3, 1, list(TINY)), out, workers=1, progress=False
+    )
+    results = load(out)
+    shown = cmp.choose_outcomes(None, cmp.MAIN_OUTCOMES)
+    fig = cmp.figure(results, cmp.compare(results), "baseline", shown)
+    fig.canvas.draw()
+    axes = [ax for sub in fig.subfigs for ax in sub.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in axes]
+    assert any(t.startswith("Cost-effectiveness") for t in titles)
+    spend = next(ax for ax in axes if ax.get_title().startswith("spend_eur"))
+    assert spend.xaxis.get_offset_text().get_text() == ""
+    assert all(t.get_text().endswith("m") for t in spend.get_xticklabels() if t.get_text())
+    assert "Compared over the common days only" in fig._supxlabel.get_text()

@@ -65,11 +65,11 @@ def overview(
         ax.set_title(panel, fontsize=10)
         ax.grid(alpha=0.3)
         if len(columns) > 1 or base:
-            ax.legend(fontsize=7, loc="upper left")
+            ax.legend(fontsize=7, loc="best")
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     if base:
         axes.flat[0].plot([], [], "--", color="0.55", label="baseline")
-        axes.flat[0].legend(fontsize=7, loc="upper left")
+        axes.flat[0].legend(fontsize=7, loc="best")
     if title:
         fig.suptitle(title)
     return fig
