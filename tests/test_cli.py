@@ -214,3 +214,34 @@ def test_validate_reports_every_error_warns_and_lists_labels(tmp_path, capsys):
     assert "(intervention_fund@august, returns)" in captured.out
     assert "intervention_fund@august starts on day 500" in captured.err
     assert "never takes effect" in captured.err
+
+
+def test_every_readme_command_is_valid_as_printed_in_an_activated_environment():
+    """The README's blocks say `. .venv/bin/activate` first, and each command parses."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from sim.cli.main import build_parser
+
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
+    commands = 0
+    for block in blocks:
+        lines = block.replace("\\\n", " ").splitlines()
+        uses = [x for x in lines if x.strip().startswith("calais-sim")]
+        if uses:
+            assert lines[0].strip() == ". .venv/bin/activate", block
+        for line in uses:
+            words = shlex.split(line, comments=True)[1:]
+            if words == ["--help"]:
+                continue
+            build_parser().parse_args(words)
+            commands += 1
+    assert commands >= 8
+    from sim.cli.main import main
+
+    library = sorted(str(p) for p in (Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+    assert main(["validate", *library]) == 0  # `calais-sim validate scenarios/*.toml`
+    quick = next(b for b in blocks if "pip install -e ." in b)
+    assert ".venv/bin/calais-sim sweep" in quick and ".venv/bin/calais-sim compare" in quick
