@@ -1,7 +1,14 @@
 """The workshop page: pick a scenario, switch measures on and off, watch Calais, compare.
 
-Served by ``calais-sim app`` (see :mod:`sim.app.server`). The page is Mesa's ``SolaraViz``
-(Play, Step and Reset, the step counter) with the project's own parts:
+Served by ``calais-sim app`` (see :mod:`sim.app.server`). The page uses Mesa's
+``ModelController`` (Play, Step and Reset) and draws the rest itself. ``SolaraViz`` itself is
+not used: its header names the model class, its "Render Interval" slider, "Use Threads" box and
+"Time: 102.0" counter mean nothing to a participant, and it cannot be told to leave them out.
+The page's own parts:
+
+* the header, naming the chosen scenario (and saying when the controls changed it);
+* a labelled speed control (an hour, a night, a day or a week a frame) and a clock with the
+  simulated date and time;
 
 * the controls, in the sidebar: the scenario files of the ``scenarios/`` folder, the population,
   the seed, and every measure, event and model parameter of the scenario schema
@@ -44,7 +51,7 @@ import solara
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 from PIL import Image, ImageDraw, ImageFont
 
@@ -78,10 +85,10 @@ MAX_SEED = 2**63 - 1
 PLAY_INTERVAL_MS = 200
 """Mesa's pause between frames while playing. It must stay well above the time the page takes
 to draw itself (up to 150 ms on a busy machine), or Mesa's play loop can stall."""
-HOURS_PER_FRAME = 3
-"""Hours that Play and Step advance at a time (Mesa's render interval): the page is drawn
-every third hour, so that Play runs at about ten simulated hours a second. Mesa's slider for it
-takes odd numbers only (1, 3, 5...); 1 shows every hour, at about a third of the speed."""
+SPEEDS: dict[str, int] = {"an hour": 1, "a night": 12, "a day": 24, "a week": 168}
+"""The speed control's choices: how much simulated time Play and Step advance a frame (hours)."""
+HOURS_PER_FRAME = SPEEDS["a day"]
+"""The speed to start with: a day a frame, so a 120-day run plays in well under 30 s."""
 
 # --- scenarios and the controls' settings ----------------------------------------------------
 
@@ -1096,9 +1103,8 @@ def ScenarioCard(settings: Settings, apply: Callable[[Settings], None], notice: 
 
     with solara.Card("Scenario", classes=["calais-card", "calais-scenario"]):
         solara.Text(
-            "▶ plays, ❚❚ pauses, Step moves on, Reset starts again. One step is one simulated "
-            f"hour; Play and Step go 'Render Interval' steps at a time ({HOURS_PER_FRAME} to "
-            "start with: 1 shows every hour, more goes faster).",
+            "▶ plays, ❚❚ pauses, Step moves on, Reset starts again. The speed says how much "
+            "simulated time each frame moves on.",
             classes=["calais-doc", "calais-howto"],
         )
         if notice:
@@ -1239,7 +1245,8 @@ def Clock(workshop: Workshop) -> None:
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f'<span class="calais-date">{fmt_date(now.date())}, {now:%H:%M}</span>'
+            f'<span class="calais-date" data-hour="{run.hour}">'
+            f"{fmt_date(now.date())}, {now:%H:%M}</span>"
             f'<span class="calais-daynight">{night}</span>'
             f'<span class="calais-progress">{status} · {workshop.settings.scenario.name}</span>'
         ),
@@ -1307,7 +1314,10 @@ def Charts(workshop: Workshop) -> None:
     update_counter.get()  # drawn again at every step
     frame, base = workshop.frames()
     start = workshop.settings.scenario.start_date
-    key = (id(workshop), len(frame))
+    days = len(frame)
+    if workshop.running and days > CHART_EVERY_DAYS:  # playing: every so many days, not each
+        days -= days % CHART_EVERY_DAYS
+    key = (id(workshop), days)
 
     def render() -> bytes | None:
         return draw_charts(frame, base, start) if len(frame) else None
@@ -1315,7 +1325,8 @@ def Charts(workshop: Workshop) -> None:
     result = solara.use_thread(render, dependencies=[key], intrusive_cancel=False)
     with solara.Card("Day by day", classes=["calais-card", "calais-charts"]):
         solara.Text(
-            "Solid: this run. Dashed: the baseline. Each day runs from noon to noon.",
+            "Solid: this run. Dashed: the baseline. Each day runs from noon to noon. While the "
+            f"run plays, the charts follow every {CHART_EVERY_DAYS} days.",
             classes=["calais-doc"],
         )
         if not len(frame):
@@ -1369,7 +1380,49 @@ def MainView(workshop: Workshop) -> None:
         Charts(workshop)
 
 
+CHART_EVERY_DAYS = 20
+"""While a run plays, the charts are drawn again every this many days (drawing them takes about a
+second, which at every frame would slow Play several times over); when it ends, at once."""
+
 CSS_FILE = package_path("app", "assets", "app.css")
+
+
+def header_title(settings: Settings) -> str:
+    """The header: the page's question and the scenario being played."""
+    changed = ", changed here" if settings.changes() else ""
+    return f"{TITLE} Scenario: {settings.scenario.name} ({settings.file}{changed})"
+
+
+@solara.component
+def PlayCard(
+    model: solara.Reactive[Workshop],
+    settings: solara.Reactive[Settings],
+    hours_per_frame: solara.Reactive[int],
+) -> None:
+    """Play, Step and Reset (Mesa's), and the speed, labelled in simulated time."""
+    params = solara.use_reactive({"settings": settings})
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    threads = solara.use_reactive(False)
+    names = {hours: name for name, hours in SPEEDS.items()}
+    with solara.Card("Play", classes=["calais-card", "calais-play"]):
+        ModelController(
+            model,
+            model_parameters=params,
+            play_interval=play_interval,
+            render_interval=hours_per_frame,
+            use_threads=threads,
+        )
+        solara.ToggleButtonsSingle(
+            value=names[hours_per_frame.value],
+            values=list(SPEEDS),
+            on_value=lambda name: hours_per_frame.set(SPEEDS[name]),
+            dense=True,
+            classes=["calais-speed"],
+        )
+        solara.Text(
+            f"Speed: {names[hours_per_frame.value]} of simulated time a frame.",
+            classes=["calais-doc", "calais-speed-label"],
+        )
 
 
 @solara.component
@@ -1378,16 +1431,13 @@ def page() -> None:
     initial = solara.use_memo(default_settings, [])
     settings = solara.use_reactive(initial)
     model = solara.use_reactive(solara.use_memo(lambda: Workshop(initial), []))
+    hours_per_frame = solara.use_reactive(HOURS_PER_FRAME)
     with solara.Column(gap="0px"):  # the parts that only fill the bars take no room
         solara.Title(TITLE)
         solara.Style(CSS_FILE)
-        SolaraViz(
-            model,
-            components=[],
-            model_params={"settings": settings},
-            name=TITLE,
-            play_interval=PLAY_INTERVAL_MS,
-            render_interval=HOURS_PER_FRAME,
-        )
+        with solara.AppBar():
+            solara.AppBarTitle(header_title(settings.value))
+        with solara.Sidebar():
+            PlayCard(model, settings, hours_per_frame)
         ControlHost(settings, model)
         MainView(model.value)
