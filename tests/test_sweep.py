@@ -326,10 +326,13 @@ def test_load_refuses_a_damaged_directory(finished, tmp_path, damage, message):
 
 def test_load_refuses_truncated_runs_table_of_a_stopped_sweep(finished, tmp_path):
     out = damaged(finished, tmp_path)
-    edit_manifest(out, lambda m: m.update(state="stopped", files={}))
+    edit_manifest(out, lambda m: m.update(state="stopped"))
     assert len(load(out, partial=True).runs) == 4
     truncate(out / "runs.parquet")
-    with pytest.raises(ResultsError, match=r"runs.parquet: unreadable, truncated or damaged"):
+    with pytest.raises(ResultsError, match=r"runs.parquet: contents differ from the manifest"):
+        load(out, partial=True)
+    edit_manifest(out, lambda m: m.update(files={}))  # a stopped sweep's digest is required too
+    with pytest.raises(ResultsError, match=r"manifest.json: lists no digest of runs.parquet"):
         load(out, partial=True)
 
 

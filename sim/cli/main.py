@@ -78,6 +78,12 @@ def check_stop() -> None:
         raise Interrupted(_pending_stops[0])
 
 
+def acknowledge_stops() -> None:
+    """Forget the stops received so far: the command has handled them and said so (a stopped
+    sweep reports what it kept), so they are not reported a second time as an interruption."""
+    _pending_stops.clear()
+
+
 def _quiet_lost_stops(hook: Any) -> Any:
     """An unraisable-exception hook that stays silent about stops (they are honoured later)."""
 
@@ -138,6 +144,9 @@ def check_out_dir(out: Path, force: bool = False) -> None:
     nothing but an earlier run's files: a sweep's directory or any other folder is refused, and
     an earlier run is written over only with ``force``.
     """
+    from sim.runs.results import check_out_folder
+
+    check_out_folder(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
     parent = out

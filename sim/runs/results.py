@@ -9,15 +9,19 @@ See ``results/README.md`` for the format.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
+import math
 import os
 import platform
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,95 @@ FORMAT_VERSION = 1
 
 class ResultsError(Exception):
     """A result directory that cannot be read as whole: names the file and what is wrong."""
+
+
+class FolderBusy(ResultsError):
+    """An output folder that another process is writing into."""
+
+
+MAX_NAME_BYTES = 255
+"""Longest file or folder name most file systems take."""
+
+
+def check_out_folder(out: str | Path, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be written, before anything runs.
+
+    The folder must be a directory or not exist yet; every name in its path must fit the file
+    system (255 bytes); the nearest existing folder above it must be a directory on a file
+    system that takes new files (not read-only, not ``/proc`` or ``/sys``).
+
+    Raises:
+        ResultsError: naming ``option``, the folder and the reason.
+    """
+    out = Path(out)
+
+    def fail(why: str) -> ResultsError:
+        return ResultsError(f"{option} {out}: {why}")
+
+    for part in out.parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise fail(f"a name in the path is longer than {MAX_NAME_BYTES} bytes")
+    try:
+        info = os.stat(out)
+    except FileNotFoundError:
+        info = None
+    except NotADirectoryError:
+        info = None
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot be used ({exc})") from None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        raise fail("exists and is not a directory")
+    parent = out
+    while True:
+        try:
+            if parent.exists() or parent == parent.parent:
+                break
+        except (OSError, ValueError) as exc:
+            raise fail(f"cannot be used ({exc})") from None
+        parent = parent.parent
+    if not parent.is_dir():
+        raise fail(f"{parent} is a file, not a directory")
+    real = parent.resolve()
+    if real.parts[1:2] in (("proc",), ("sys",), ("dev",)):
+        raise fail(f"{real} is a system folder, not a place for results")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise fail(f"cannot write in {parent}")
+    try:  # a read-only mount, or a file system that takes no files
+        with tempfile.TemporaryFile(dir=parent, prefix=".calais-sim-probe."):
+            pass
+    except OSError as exc:
+        why = "read-only file system" if exc.errno == errno.EROFS else exc.strerror or str(exc)
+        raise fail(f"cannot write in {parent} ({why})") from None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on an output folder while writing into it (created if need be).
+
+    The lock is ``fcntl.flock`` on the folder itself, taken without waiting: a second writer
+    (another ``run`` into the same ``--out``, another sweep or ``--resume`` on it) is refused at
+    once with :class:`FolderBusy`. The kernel drops the lock when the holder exits, however it
+    ends (SIGKILL included), and no lock file is left behind.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: no lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(
+                f"{folder}: another calais-sim process is writing into this folder; wait for it "
+                "to finish (or stop it), or choose another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -> None:
@@ -166,48 +259,172 @@ def write_run(
         extra: further manifest fields.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MANIFEST).unlink(missing_ok=True)
-    write_parquet(out / TIMESERIES, frame, provenance(scenario_text, seed))
-    files = {TIMESERIES: digest(out / TIMESERIES)}
-    if figure is not None:
-        buf = io.BytesIO()
-        figure.savefig(buf, format="png", dpi=110)
-        write_bytes(out / "overview.png", buf.getvalue())
-        files["overview.png"] = digest(out / "overview.png")
-    manifest = base_manifest("run", command)
-    manifest.update(
-        {
-            "scenario": scenario_text,
-            "seed": seed,
-            "days": len(frame),
-            "rows": len(frame),
-            "files": files,
-            **(extra or {}),
-        }
-    )
-    write_json(out / MANIFEST, manifest)
+    with folder_lock(out):
+        (out / MANIFEST).unlink(missing_ok=True)
+        write_parquet(out / TIMESERIES, frame, provenance(scenario_text, seed))
+        files = {TIMESERIES: digest(out / TIMESERIES)}
+        if figure is not None:
+            buf = io.BytesIO()
+            figure.savefig(buf, format="png", dpi=110)
+            write_bytes(out / "overview.png", buf.getvalue())
+            files["overview.png"] = digest(out / "overview.png")
+        manifest = base_manifest("run", command)
+        manifest.update(
+            {
+                "scenario": scenario_text,
+                "seed": seed,
+                "days": len(frame),
+                "rows": len(frame),
+                "files": files,
+                **(extra or {}),
+            }
+        )
+        write_json(out / MANIFEST, manifest)
     return out
 
 
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+"""Largest JSON document (manifest, run record) read."""
+
+MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "kind": str,
+    "format_version": int,
+    "versions": dict,
+    "command": list,
+    "created": str,
+    "scenario": str,
+    "scenario_name": str,
+    "seed": (dict, int),
+    "days": int,
+    "rows": int,
+    "files": dict,
+    "wall_seconds": (int, float),
+    "replicates": (dict, int),
+    "state": str,
+    "run_ids": list,
+    "scenarios": dict,
+    "grid": dict,
+    "grid_keys": list,
+    "counts": dict,
+    "plan": str,
+    "plan_sha256": str,
+    "source_sha256": str,
+    "resumed": list,
+    "updated": str,
+}
+"""The type of each field a manifest may have (both kinds); others are kept unchecked."""
+
+
+def read_json_document(path: Path) -> Any:
+    """Read a JSON document written by calais-sim, raising every failure as a ValueError.
+
+    Refuses what is not a regular file, is too large, is not UTF-8, is not JSON, or nests too
+    deeply for the parser.
+    """
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"{info.st_size:,} bytes, more than any calais-sim writes")
+        data = path.read_bytes()
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc})") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _is(value: Any, kind: type | tuple[type, ...]) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
+def check_manifest(path: Path, manifest: Any) -> dict[str, Any]:
+    """Check a manifest's shape (an object, each known field of its type); return it.
+
+    Raises:
+        ResultsError: naming the file and the field at fault.
+    """
+    if not isinstance(manifest, dict):
+        raise ResultsError(
+            f"{path}: not a manifest (a JSON object), but a {type(manifest).__name__}"
+        )
+    for key, kind in MANIFEST_FIELDS.items():
+        if key in manifest and not _is(manifest[key], kind):
+            raise ResultsError(
+                f"{path}: field {key!r} has the wrong type ({type(manifest[key]).__name__})"
+            )
+    if manifest.get("kind") not in ("run", "sweep"):
+        raise ResultsError(f"{path}: kind {manifest.get('kind')!r}, not a sweep or a run")
+    files = manifest.get("files", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ResultsError(f"{path}: field 'files' must map file names to digests")
+    for name in files:
+        if Path(name).is_absolute() or ".." in Path(name).parts or not name:
+            raise ResultsError(f"{path}: field 'files' names a file outside the folder: {name!r}")
+    lists = {"run_ids": str, "grid_keys": str, "command": str}
+    for key, kind in lists.items():
+        if key in manifest and not all(isinstance(v, kind) for v in manifest[key]):
+            raise ResultsError(f"{path}: field {key!r} must be a list of strings")
+    if not all(isinstance(v, str) for v in manifest.get("scenarios", {}).values()):
+        raise ResultsError(f"{path}: field 'scenarios' must map names to scenario texts")
+    if manifest["kind"] == "run":
+        if TIMESERIES not in files:
+            raise ResultsError(f"{path}: a run's manifest must list {TIMESERIES} in 'files'")
+        seed = manifest.get("seed", {})
+        if not isinstance(seed, dict) or not _is(seed.get("entropy", 0), int):
+            raise ResultsError(f"{path}: field 'seed' must be a table with a whole 'entropy'")
+        if not isinstance(seed.get("spawn_key", []), list) or not all(
+            _is(k, int) for k in seed.get("spawn_key", [])
+        ):
+            raise ResultsError(
+                f"{path}: field 'seed' must have a list of whole numbers as 'spawn_key'"
+            )
+    return manifest
+
+
 def read_manifest(folder: str | Path) -> dict[str, Any]:
-    """Read and parse a directory's manifest, or raise :class:`ResultsError`."""
+    """Read, parse and check a directory's manifest, or raise :class:`ResultsError`."""
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    try:
+        present = path.exists()
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: cannot be read ({exc})") from None
+    if not present:
         raise ResultsError(f"{path}: no manifest; the directory is not a finished result")
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        manifest = read_json_document(path)
+    except ValueError as exc:
         raise ResultsError(f"{path}: unreadable manifest ({exc})") from None
+    return check_manifest(path, manifest)
 
 
 def check_files(folder: str | Path, manifest: dict[str, Any]) -> None:
-    """Check that every file the manifest lists exists and has the recorded digest."""
+    """Check that every file the manifest lists exists and has the recorded digest.
+
+    An unfinished sweep's manifest may also hold ``files_previous``: the digest of the
+    ``runs.parquet`` it is replacing, written before the new one, so that a stop between the
+    two writes leaves a file the manifest accounts for.
+    """
+    previous = manifest.get("files_previous", {}) if manifest.get("state") != "complete" else {}
+    if not isinstance(previous, dict):
+        raise ResultsError(f"{Path(folder) / MANIFEST}: field 'files_previous' must be a table")
     for name, want in manifest.get("files", {}).items():
         path = Path(folder) / name
-        if not path.exists():
+        if not path.is_file():
             raise ResultsError(f"{path}: listed in the manifest but missing")
-        if digest(path) != want:
+        try:
+            got = digest(path)
+        except OSError as exc:
+            raise ResultsError(f"{path}: cannot be read ({exc})") from None
+        if got != want and got != previous.get(name):
             raise ResultsError(f"{path}: contents differ from the manifest (damaged or replaced)")
 
 
@@ -215,7 +432,10 @@ def load_run(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Load a single run's time series and manifest, checking them against each other."""
     manifest = read_manifest(folder)
     check_files(folder, manifest)
-    frame = pd.read_parquet(Path(folder) / TIMESERIES)
+    try:
+        frame = pd.read_parquet(Path(folder) / TIMESERIES)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise ResultsError(f"{Path(folder) / TIMESERIES}: unreadable ({exc})") from None
     if len(frame) != manifest.get("rows", len(frame)):
         raise ResultsError(
             f"{Path(folder) / TIMESERIES}: {len(frame)} rows, manifest says {manifest['rows']}"
@@ -270,6 +490,65 @@ def run_summary(frame: pd.DataFrame) -> dict[str, float]:
     out = {summary_column(o): values[o.name] for o in OUTCOMES if o.summary != "mean"}
     out.update({f"mean_{o.name}": float(frame[o.name].mean()) for o in OUTCOMES})
     return out
+
+
+RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "run_id": str,
+    "scenario": str,
+    "replicate": int,
+    "point": dict,
+    "seed_entropy": int,
+    "seed_spawn_key": list,
+    "status": str,
+    "error": str,
+    "wall_seconds": (int, float),
+    "n_days": int,
+    "timeseries_sha256": (str, type(None)),
+    "summary": dict,
+}
+"""The fields of a sweep's run record (``records/<run_id>.json``) and their types."""
+
+
+def check_record(record: Any) -> str | None:
+    """What is wrong with a run record's shape, or None if it is whole.
+
+    A finished run's record must hold the digest of its time series and every summary column.
+    """
+    if not isinstance(record, dict):
+        return f"not a record (a JSON object), but a {type(record).__name__}"
+    for key, kind in RECORD_FIELDS.items():
+        if key not in record:
+            return f"lacks the field {key!r}"
+        if not _is(record[key], kind):
+            return f"field {key!r} has the wrong type ({type(record[key]).__name__})"
+    if not all(_is(k, int) for k in record["seed_spawn_key"]):
+        return "field 'seed_spawn_key' must be a list of whole numbers"
+    if record["status"] == "ok":
+        if not isinstance(record["timeseries_sha256"], str):
+            return "a finished run's record lacks the digest of its time series"
+        summary = record["summary"]
+        if set(summary) != set(summary_columns()) or not all(
+            _is(v, (int, float)) for v in summary.values()
+        ):
+            return "field 'summary' does not hold every summary outcome as a number"
+    return None
+
+
+def summaries_agree(recorded: dict[str, Any], frame: pd.DataFrame) -> list[str]:
+    """The summary columns whose recorded value differs from the one computed from ``frame``."""
+    computed = run_summary(frame)
+    wrong = []
+    for col, value in computed.items():
+        got = recorded.get(col)
+        if got is None or not _is(got, (int, float)):
+            wrong.append(col)
+            continue
+        got, value = float(got), float(value)
+        if math.isnan(got) and math.isnan(value):
+            continue
+        if not math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-9):
+            wrong.append(col)
+    return wrong
 
 
 def timeseries_path(folder: str | Path, run_id: str) -> Path:
@@ -459,8 +738,17 @@ def load(folder: str | Path, partial: bool = False) -> SweepResults:
     if not isinstance(manifest.get("run_ids"), list):
         raise ResultsError(f"{folder / MANIFEST}: no list of run ids")
     complete = manifest.get("state") == "complete"
-    if complete:
-        check_files(folder, manifest)
+    if not complete and not partial:
+        counts = manifest.get("counts", {})
+        have = counts.get("ok", 0) + counts.get("failed", 0) if isinstance(counts, dict) else "?"
+        raise ResultsError(
+            f"{folder}: the sweep was stopped before it finished ({have} of "
+            f"{len(manifest['run_ids'])} runs); finish it with "
+            f"`calais-sim sweep --resume --out {folder}`, or load it with partial=True"
+        )
+    if RUNS not in manifest.get("files", {}):
+        raise ResultsError(f"{folder / MANIFEST}: lists no digest of {RUNS}")
+    check_files(folder, manifest)
     runs = _read_runs(folder / RUNS)
     _check_runs(folder, manifest, runs, complete, partial)
     _check_timeseries(folder, runs, complete)
@@ -540,6 +828,29 @@ def _check_timeseries(folder: Path, runs: pd.DataFrame, complete: bool) -> None:
         if digest(path) != sha:
             raise ResultsError(
                 f"{path}: contents differ from the digest in {RUNS} (truncated or damaged)"
+            )
+    _check_summaries(folder, runs)
+
+
+def _check_summaries(folder: Path, runs: pd.DataFrame) -> None:
+    """Every finished run's summary in ``runs.parquet`` agrees with its time series."""
+    cols = [c for c in summary_columns() if c in runs.columns]
+    if len(cols) != len(summary_columns()):
+        raise ResultsError(f"{folder / RUNS}: lacks summary columns")
+    for row in runs.loc[runs["status"] == "ok", ["run_id", *cols]].to_dict("records"):
+        path = timeseries_path(folder, row["run_id"])
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for damaged files
+            raise ResultsError(f"{path}: unreadable ({exc})") from None
+        try:
+            wrong = summaries_agree(row, frame)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsError(f"{path}: not a run's time series ({exc})") from None
+        if wrong:
+            raise ResultsError(
+                f"{folder / RUNS}: run {row['run_id']}: {', '.join(wrong[:3])} "
+                "disagree with its time series (edited or damaged)"
             )
 
 

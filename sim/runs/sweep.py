@@ -29,6 +29,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -47,6 +48,7 @@ from sim.cli.main import (
     EXIT_OK,
     RunFailed,
     UsageError,
+    acknowledge_stops,
     add_scenario_options,
     positive_arg,
     scenario_overrides,
@@ -57,8 +59,9 @@ from sim.scenario.loading import (
     Scenario,
     ScenarioError,
     from_text,
+    key_parts,
     load_scenario,
-    quoted_key,
+    split_assignment,
 )
 
 MAX_SEED = 2**63 - 1
@@ -168,12 +171,16 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
     """``KEY=V1,V2,...`` options as {dotted key: [values as TOML text]}, in order."""
     grid: dict[str, list[str]] = {}
     for item in items:
-        key, sep, raw = item.partition("=")
+        key, sep, raw = split_assignment(item)
         key = key.strip()
         values = [v.strip() for v in raw.split(",")]
         if not sep or not key or not all(values):
             raise UsageError(f"--grid {item}: expected KEY=V1,V2,... (values split at commas)")
-        if key in RESERVED_GRID_KEYS:
+        try:
+            parts = key_parts(key)
+        except ScenarioError as exc:
+            raise UsageError(f"--grid {item}: {exc.message}") from None
+        if ".".join(parts) in RESERVED_GRID_KEYS:
             raise UsageError(f"--grid {item}: '{key}' cannot vary within a sweep")
         if key in grid:
             raise UsageError(f"--grid {item}: '{key}' is given twice")
@@ -186,14 +193,14 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
 def document_value(scenario: Scenario, key: str) -> Any:
     """The resolved value of a dotted key in a scenario (as validated, e.g. 10 -> 10.0)."""
     value: Any = scenario.document
-    for part in key.split("."):
-        value = value[part.strip().strip('"')]
+    for part in key_parts(key):
+        value = value[part]
     return value
 
 
 def grid_applies(scenario: Scenario, key: str) -> bool:
     """Whether a grid key varies a scenario: a measure's key only where the measure is on."""
-    parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
+    parts = key_parts(key)
     if len(parts) < 3 or parts[0] != "policies":
         return True
     table = scenario.document.get("policies", {}).get(parts[1])
@@ -290,17 +297,24 @@ class Sweep:
                 "this directory's runs were not planned as a sweep; resume them "
                 "with the tool that made them"
             )
-        scenarios = tuple(
-            scenario_from_text(text, f"manifest.json: scenario {name}")
-            for name, text in manifest["scenarios"].items()
-        )
-        return cls(
-            scenarios,
-            int(manifest["replicates"]),
-            int(manifest["seed"]),
-            manifest["grid"],
-            tuple(manifest.get("overrides", ())),
-        )
+        try:
+            scenarios = tuple(
+                scenario_from_text(text, f"manifest.json: scenario {name}")
+                for name, text in manifest["scenarios"].items()
+            )
+            grid = {str(k): [str(v) for v in vs] for k, vs in manifest["grid"].items()}
+            return cls(
+                scenarios,
+                int(manifest["replicates"]),
+                int(manifest["seed"]),
+                grid,
+                tuple(str(o) for o in manifest.get("overrides", ())),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(
+                f"manifest.json: not the plan of a sweep ({type(exc).__name__}: {exc}); "
+                "start again with the scenario files and --overwrite"
+            ) from None
 
 
 def plan_sweep(
@@ -579,14 +593,18 @@ def connect(scheduler: str) -> Any:
     looks_like_file = "://" not in scheduler and (
         scheduler.endswith(".json") or os.sep in scheduler
     )
-    if looks_like_file and not Path(scheduler).is_file():
-        raise UsageError(f"--scheduler {scheduler}: no such scheduler file")
     try:
-        if Path(scheduler).is_file():
-            client = Client(scheduler_file=scheduler, timeout="20s", set_as_default=False)
-        else:
-            client = Client(scheduler, timeout="20s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+        is_file = Path(scheduler).is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if looks_like_file and not is_file:
+        raise UsageError(f"--scheduler {scheduler}: no such scheduler file")
+    address = scheduler_address(scheduler) if is_file else scheduler
+    if "://" in address and not re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", address):
+        raise UsageError(f"--scheduler {scheduler}: not a scheduler address ({address!r})")
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise UsageError(
             f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})"
         ) from None
@@ -596,6 +614,38 @@ def connect(scheduler: str) -> Any:
         client.close()
         raise
     return client
+
+
+CONNECT_TIMEOUT = "10s"
+"""How long to wait for a Dask scheduler to answer."""
+MAX_SCHEDULER_FILE_BYTES = 1_000_000
+
+
+def scheduler_address(path: str) -> str:
+    """The address in a Dask scheduler file (JSON with an ``"address"`` like ``tcp://h:p``).
+
+    Raises:
+        UsageError: the file is not such a document; nothing is connected to.
+    """
+    where = f"--scheduler {path}"
+    try:
+        info = os.stat(path)
+        if info.st_size > MAX_SCHEDULER_FILE_BYTES:
+            raise UsageError(f"{where}: too large to be a scheduler file")
+        doc = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UsageError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else type(exc).__name__
+        raise UsageError(f"{where}: not a Dask scheduler file (not JSON: {reason})") from None
+    address = doc.get("address") if isinstance(doc, dict) else None
+    if not isinstance(address, str) or not re.fullmatch(
+        r"[a-z][a-z0-9+.-]*://[^\s/]+(:\d{1,5})?/?", address
+    ):
+        raise UsageError(
+            f'{where}: not a Dask scheduler file (no "address" such as tcp://host:8786)'
+        )
+    return address
 
 
 def _check_cluster(client: Any) -> None:
@@ -839,18 +889,30 @@ class SweepStore:
     def _read_records(self) -> None:
         by_id = {j.run_id for j in self.jobs}
         for path in sorted((self.folder / rf.RECORDS_DIR).glob("*.json")):
-            try:
-                record = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError):
-                continue  # cannot happen with atomic writes; the run is made again
-            run = record.get("run_id")
-            if run not in by_id:
-                continue
-            if record.get("status") == "ok":
-                ts = rf.timeseries_path(self.folder, run)
-                if not ts.exists() or rf.digest(ts) != record.get("timeseries_sha256"):
-                    continue
-            self.records[run] = record
+            record = self._whole_record(path)
+            if record is not None and record["run_id"] in by_id:
+                self.records[record["run_id"]] = record
+
+    def _whole_record(self, path: Path) -> dict[str, Any] | None:
+        """A run record that is whole and agrees with its time series; None (the run is made
+        again) for one that is damaged, edited, or for a file other than its own."""
+        try:
+            record = rf.read_json_document(path)
+        except ValueError:
+            return None
+        if rf.check_record(record) is not None or path.stem != record["run_id"]:
+            return None
+        if record["status"] != "ok":
+            return record
+        ts = rf.timeseries_path(self.folder, record["run_id"])
+        try:
+            if not ts.is_file() or rf.digest(ts) != record["timeseries_sha256"]:
+                return None
+            if rf.summaries_agree(record["summary"], pd.read_parquet(ts)):
+                return None
+        except Exception:  # an unreadable or damaged file: the run is made again
+            return None
+        return record
 
     def _remove_old(self) -> None:
         for name in (rf.TIMESERIES_DIR, rf.RECORDS_DIR):
@@ -935,9 +997,20 @@ class SweepStore:
             json.dumps(self.fields.get("scenarios", {})), {"root": self.fields.get("seed")}
         )
         data = rf.parquet_bytes(rf.runs_table(self.rows(), self.fields["grid_keys"]), meta)
+        new = hashlib.sha256(data).hexdigest()
+        old = self.manifest.get("files", {}).get(rf.RUNS)
+        if (self.folder / rf.MANIFEST).exists() and old not in (None, new):
+            # first say that the new table may be there, so a stop between the two writes
+            # leaves a runs.parquet the manifest accounts for
+            rf.write_json(
+                self.folder / rf.MANIFEST,
+                {**self.manifest, "files_previous": {rf.RUNS: old}, "files": {rf.RUNS: new}},
+            )
         rf.write_bytes(self.folder / rf.RUNS, data)
-        files = {rf.RUNS: hashlib.sha256(data).hexdigest()} if state == "complete" else {}
-        self.manifest.update(state=state, updated=_now(), counts=self.counts(), files=files)
+        self.manifest.pop("files_previous", None)
+        self.manifest.update(
+            state=state, updated=_now(), counts=self.counts(), files={rf.RUNS: new}
+        )
         rf.write_json(self.folder / rf.MANIFEST, self.manifest)
         self.last_checkpoint = time.monotonic()
 
@@ -977,12 +1050,16 @@ def run_jobs(
     Raises:
         Stopped: on Ctrl-C or SIGTERM, after writing what was finished (``.report``).
         UsageError: see :meth:`SweepStore.open`; a scheduler that cannot be reached.
+        ResultsError: ``out`` cannot be written (see :func:`sim.runs.results.check_out_folder`).
+        FolderBusy: another process is writing into ``out``.
     """
     started = time.perf_counter()
+    rf.check_out_folder(out)
     store = SweepStore(out, jobs, fields or {}, command)
     client = connect(scheduler) if isinstance(scheduler, str) else scheduler
     try:
-        return _run_jobs(store, workers, client, resume, overwrite, progress, started)
+        with rf.folder_lock(out):  # one writer at a time: a second sweep or --resume is refused
+            return _run_jobs(store, workers, client, resume, overwrite, progress, started)
     finally:
         if isinstance(scheduler, str):
             client.close()
@@ -1092,6 +1169,7 @@ def add_scheduler_options(p: argparse.ArgumentParser) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
     out = Path(args.out)
+    rf.check_out_folder(out)
     if args.scenarios:
         sweep = plan_sweep(
             args.scenarios,
@@ -1138,6 +1216,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 progress=not args.quiet,
             )
     except Stopped as exc:
+        acknowledge_stops()  # this message is the one said about the stop
         done = f"{exc.report.finished} of {len(jobs)} runs kept" if exc.report else "stopped"
         print(
             f"calais-sim: stopped ({signal.Signals(exc.signum).name}): {done} in {out}/; "

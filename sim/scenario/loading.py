@@ -28,7 +28,9 @@ import dataclasses
 import datetime as dt
 import difflib
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,13 +41,18 @@ from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES, Measure
 from sim.params import SECTIONS, Spec, specs, value_type
 
 TOP_LEVEL: dict[str, str] = {
-    "name": "Short name of the scenario, used in tables and file names.",
-    "description": "What the scenario represents.",
+    "name": "Short name of the scenario, used in tables and file names (at most 100 characters).",
+    "description": "What the scenario represents (at most 2,000 characters).",
     "extends": "Scenario file this one inherits from (path relative to this file).",
     "start_date": "Calendar date of the first simulated day.",
     "days": "Number of days simulated.",
     "seed": "Seed of the random numbers (same seed, same results).",
 }
+TEXT_LIMITS: dict[str, int] = {"name": 100, "description": 2_000}
+"""Longest text (in characters) each top-level text field may hold: the name names files, and
+the description titles figures and tables."""
+MAX_FILE_BYTES = 1_000_000
+"""Largest scenario file read (real ones are a few kilobytes)."""
 MEASURE_TABLES: dict[str, dict[str, type[Measure]]] = {"policies": POLICIES, "events": EVENTS}
 DEFAULT_START = dt.date(2015, 6, 1)
 MAX_DAYS = 36_500
@@ -201,17 +208,7 @@ def read_document(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(f"'extends' forms a cycle ({cycle})", file=path, key="extends")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a scenario file", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"cannot read the file: not UTF-8 text ({exc})", file=path) from None
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"cannot read the file ({exc})", file=path) from None
-    doc = parse_toml(text, path)
+    doc = parse_toml(read_text(path), path)
     parent = doc.pop("extends", None)
     if parent is None:
         return doc
@@ -236,6 +233,48 @@ def read_document(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
             f"extends {parent!r}, which is not a readable file", file=path, key="extends"
         )
     return merge(read_document(parent_path, (*chain, resolved)), doc)
+
+
+def read_text(path: Path) -> str:
+    """The text of a scenario file: a regular file of at most :data:`MAX_FILE_BYTES`, UTF-8.
+
+    Devices, pipes and sockets are refused before they are opened (a FIFO would block, a device
+    such as ``/dev/zero`` never ends); the file is opened non-blocking and checked again, so a
+    path swapped for a pipe between the two checks cannot block either.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=path) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read the file ({exc})", file=path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError("is a directory, not a scenario file", file=path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(
+            "is not a regular file (a device, pipe or socket); only files are read", file=path
+        )
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"is {info.st_size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}",
+            file=path,
+        )
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ScenarioError("is not a regular file; only files are read", file=path)
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read the file ({exc})", file=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"a scenario file may be at most {MAX_FILE_BYTES:,} bytes", file=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"cannot read the file: not UTF-8 text ({exc})", file=path) from None
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -331,9 +370,7 @@ def parse_assignment(item: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(f"expected KEY=VALUE, not {describe(item)}", file="--set")
-    parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
-    if any(not p for p in parts):
-        raise ScenarioError("empty part in the dotted key", file="--set", key=key)
+    parts = key_parts(key)
     if parts == ["extends"]:
         raise ScenarioError(
             "cannot be set on the command line (name the file to extend in the scenario)",
@@ -347,6 +384,21 @@ def parse_assignment(item: str) -> tuple[list[str], Any]:
         value = raw
     check_depth(value, "--set", ".".join(parts))
     return parts, value
+
+
+def key_parts(key: str) -> list[str]:
+    """The parts of a dotted key, TOML quoting allowed (``events."ferry_strike@23.06".days``).
+
+    The one parser of keys for ``--set`` and ``--grid``.
+
+    Raises:
+        ScenarioError: a part is empty.
+    """
+    key = key.strip()
+    parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
+    if any(not p for p in parts):
+        raise ScenarioError("empty part in the dotted key", file="--set", key=key)
+    return parts
 
 
 def split_assignment(item: str) -> tuple[str, str, str]:
@@ -515,6 +567,13 @@ def _build(doc: dict[str, Any], source: str | None) -> Scenario:
         )
     if not isinstance(top["description"], str):
         raise ScenarioError("must be a string", file=source, key="description")
+    for key, limit in TEXT_LIMITS.items():
+        if len(top[key]) > limit:
+            raise ScenarioError(
+                f"must be at most {limit:,} characters, not {len(top[key]):,}",
+                file=source,
+                key=key,
+            )
     start = top["start_date"]
     if isinstance(start, dt.datetime):
         start = start.date()
