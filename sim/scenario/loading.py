@@ -506,13 +506,14 @@ def check_table(
         raise ScenarioError(f"must be a table, not {describe(table)}", file=file, key=where)
     declared = specs(cls)
     args: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in declared:
+    for key in table:  # unknown keys first, then values in declared order: the error named
+        if key not in declared:  # does not depend on the order the keys were written in
             raise ScenarioError(
                 f"unknown key{suggest(key, declared)}", file=file, key=f"{where}.{key}"
             )
-        default, spec = declared[key]
-        args[key] = check_value(value, default, spec, f"{where}.{key}", file)
+    for key, (default, spec) in declared.items():
+        if key in table:
+            args[key] = check_value(table[key], default, spec, f"{where}.{key}", file)
     full = {k: args.get(k, default) for k, (default, _) in declared.items()}
     return args, full
 
