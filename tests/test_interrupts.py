@@ -189,11 +189,12 @@ def test_a_run_stopped_while_writing_over_an_earlier_run_never_mixes_them(
 
 def test_a_stop_whose_exception_was_lost_is_honoured_at_the_next_safe_point(tmp_path, monkeypatch):
     """A signal landing in a finalizer cannot raise there; the run still stops, writing nothing."""
+    from sim import errors
     from sim.cli import main as cli
 
     from .conftest import SCENARIOS
 
-    monkeypatch.setattr(cli, "_pending_stops", [signal.SIGTERM])
+    monkeypatch.setattr(errors, "_pending_stops", [signal.SIGTERM])
     out = tmp_path / "o"
     code = cli.main(
         ["run", str(SCENARIOS / "baseline.toml"), "--days", "3", "--out", str(out), "--quiet"]

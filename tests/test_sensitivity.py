@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli.main import UsageError, main
+from sim.cli.main import main
+from sim.errors import UsageError
 from sim.evidence import sensitivity as sa
 from sim.runs.results import load
 from sim.scenario.loading import load_scenario

@@ -22,7 +22,6 @@ The server listens on 127.0.0.1 unless ``--host`` says otherwise, and stops with
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import ipaddress
@@ -35,6 +34,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sim.errors import RunFailed, UsageError
 from sim.resources import package_path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -161,17 +161,6 @@ def server_command(host: str, port: int) -> list[str]:
     ]
 
 
-def port_arg(text: str) -> int:
-    """Parse a TCP port number."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a port number, not {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 65535, not {value}")
-    return value
-
-
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is reachable from this machine only."""
     if host == "localhost":
@@ -194,8 +183,6 @@ def local_address(host: str) -> str:
 
 def check_port_free(host: str, port: int) -> None:
     """Refuse a port that another program is listening on."""
-    from sim.cli.main import UsageError
-
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -214,8 +201,6 @@ def check_port_free(host: str, port: int) -> None:
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
     """Wait until the server answers, or fail if it stops first."""
-    from sim.cli.main import RunFailed
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -243,56 +228,3 @@ def default_scenarios() -> Path:
     """``./scenarios`` if there is one, else the project's own folder of scenarios."""
     here = Path.cwd() / "scenarios"
     return here if here.is_dir() else package_path("scenarios")
-
-
-def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the workshop page until Ctrl-C."""
-    from sim.cli.main import EXIT_OK, RunFailed, UsageError
-
-    scenarios = Path(args.scenarios) if args.scenarios else default_scenarios()
-    if not scenarios.is_dir() or not any(scenarios.glob("*.toml")):
-        raise UsageError(f"--scenarios {scenarios}: not a folder of scenario files (*.toml)")
-    check_port_free(args.host, args.port)
-    env = offline_env(scenarios.resolve())
-    url = f"http://{url_host(local_address(args.host))}:{args.port}"
-    proc = subprocess.Popen(server_command(args.host, args.port), env=env)
-    try:
-        wait_ready(url, proc)
-        print(f"calais-sim app: the page is at {url}/ (Ctrl-C stops the server)", flush=True)
-        if not is_loopback(args.host):
-            print(
-                f"calais-sim app: listening on {args.host}: other machines on the network can "
-                f"open the page at this machine's address, port {args.port}",
-                flush=True,
-            )
-        code = proc.wait()
-    except BaseException:  # Ctrl-C, a stop signal, or a failed start: never leave it running
-        stop(proc)
-        raise
-    if code != 0:
-        raise RunFailed(f"the server stopped with exit code {code}")
-    return EXIT_OK
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``calais-sim app`` to the command line."""
-    app = subparsers.add_parser(
-        "app",
-        help="serve the workshop page in a browser",
-        description="Serve the workshop page: controls for every measure, a live map, charts "
-        "and a baseline to compare against. Needs no internet access.",
-    )
-    app.add_argument(
-        "--host",
-        default=DEFAULT_HOST,
-        help=f"address to listen on (default: {DEFAULT_HOST}, this machine only; "
-        "0.0.0.0 opens it to the network)",
-    )
-    app.add_argument(
-        "--port", type=port_arg, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
-    )
-    app.add_argument(
-        "--scenarios",
-        help="folder of scenario files the page offers (default: ./scenarios)",
-    )
-    app.set_defaults(func=cmd_app)

@@ -24,7 +24,6 @@ The fit is reported per target as a z-score and as the relative difference
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import hashlib
@@ -39,21 +38,20 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.cli.main import EXIT_OK, RunFailed, UsageError
-from sim.resources import package_path, scenario_file
+from sim.errors import RunFailed, UsageError
+from sim.evidence import defaults
+from sim.evidence.defaults import CALIBRATION_FILE, TARGETS_FILE
+from sim.resources import package_path
 
 DATA = package_path("data")
-TARGETS_FILE = DATA / "targets.toml"
-CALIBRATION_FILE = DATA / "calibration.toml"
-SCENARIO_FILE = scenario_file("calais-2015")
 ROLES = ("calibration", "validation")
 SUMMARIES = ("mean", "sum", "last")
 TARGET_KEYS = ("role", "outcome", "start", "end", "summary", "value", "sd", "source")
 SIGNIFICANT = 3
 """Significant digits kept in the fitted values (the fit is far less precise than that)."""
-DEFAULT_REPLICATES = 6
-DEFAULT_POPSIZE = 4
-DEFAULT_MAXITER = 12
+DEFAULT_REPLICATES = defaults.CALIBRATE_REPLICATES
+DEFAULT_POPSIZE = defaults.CALIBRATE_POPSIZE
+DEFAULT_MAXITER = defaults.CALIBRATE_MAXITER
 
 
 class TargetsError(UsageError):
@@ -742,121 +740,3 @@ def fit_table(fits: Sequence[TargetFit], start: Sequence[TargetFit] | None = Non
         f"{averaged_relative_difference(fits):.1%}"
     )
     return "\n".join(lines)
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the free parameters to the 2015 record and write sim/data/calibration.toml."""
-    from sim.runs.results import command_line
-    from sim.runs.sweep import default_workers
-    from sim.scenario.loading import load_scenario
-
-    targets_path = Path(args.targets)
-    targets = [t for t in load_targets(targets_path) if t.role == "calibration"]
-    if not targets:
-        raise UsageError(f"{targets_path}: no target has role = 'calibration'")
-    scenario = load_scenario(args.scenario, args.overrides)
-    seed = scenario.seed if args.seed is None else args.seed
-    free = FREE
-    where = (
-        f"Dask at {args.scheduler}"
-        if args.scheduler
-        else (f"{args.workers or default_workers()} local process(es)")
-    )
-    per_gen = args.popsize * len(free)
-    print(
-        f"calibrate: {len(free)} parameters to {len(targets)} targets; scenario {scenario.name}, "
-        f"{args.replicates} replicates (root seed {seed}), differential evolution with "
-        f"{per_gen} vectors a generation, a first population and at most {args.maxiter} "
-        f"generations (at most {per_gen * (args.maxiter + 1) * args.replicates} runs), "
-        f"on {where}",
-        flush=True,
-    )
-    with dask_client(args.scheduler) as client:
-        evaluator = Evaluator(scenario, targets, args.replicates, seed, args.workers, client)
-        cal = fit(
-            evaluator,
-            free,
-            popsize=args.popsize,
-            maxiter=args.maxiter,
-            seed=seed,
-            report=None if args.quiet else (lambda line: print(line, flush=True)),
-        )
-    cal.targets_sha256 = hashlib.sha256(targets_path.read_bytes()).hexdigest()
-    out = Path(args.out)
-    write_calibration(out, calibration_document(cal, command_line()))
-    print(f"\nfitted in {cal.seconds:.0f} s ({cal.runs} runs):")
-    for p in free:
-        tied = f"; also sets {', '.join(p.also)}" if p.also else ""
-        print(f"  {p.key:<36} {cal.fitted.values[p.key]:<10.4g} (hand-set {p.start:g}{tied})")
-    print()
-    print(fit_table(cal.fitted.fits, cal.start.fits))
-    search = f"{cal.history[-1]:.3f}" if cal.history else "n/a"
-    print(
-        f"THE OBJECTIVE (sum of z^2 at the fitted values as written, rounded to "
-        f"{SIGNIFICANT} significant digits): {cal.fitted.objective:.3f}; the search's best, at "
-        f"unrounded values and printed per generation above, was {search}"
-    )
-    print(
-        f"(at the hand-set values: objective {cal.start.objective:.3f}, averaged relative "
-        f"difference {cal.start.ard:.1%})"
-    )
-    print(f"\nwritten to {out}")
-    if out.resolve() == CALIBRATION_FILE:
-        print(
-            "the defaults in sim/params.py now come from it: regenerate the parameter reference "
-            "with `python -m sim.scenario.schema > docs/scenarios.md`, then `calais-sim validation`"
-        )
-    return EXIT_OK
-
-
-def add_commands(subparsers: Any) -> None:
-    """Add ``calibrate`` to the command line."""
-    from sim.cli.main import add_set_option, positive_arg, seed_arg
-    from sim.runs.sweep import add_scheduler_options
-
-    p = subparsers.add_parser(
-        "calibrate",
-        help="fit the free parameters to the 2015 record",
-        description=cmd_calibrate.__doc__
-        + " The defaults take 3 to 10 minutes on 2 cores; --popsize, --maxiter and "
-        "--replicates trade time for precision.",
-    )
-    p.add_argument(
-        "--scenario",
-        default=str(SCENARIO_FILE),
-        help="the scenario the record describes (default scenarios/calais-2015.toml)",
-    )
-    p.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (TOML)")
-    p.add_argument(
-        "--replicates",
-        type=positive_arg,
-        default=DEFAULT_REPLICATES,
-        metavar="R",
-        help=f"runs per parameter vector, same seeds for every vector (default "
-        f"{DEFAULT_REPLICATES})",
-    )
-    p.add_argument("--seed", type=seed_arg, help="root seed (default: the scenario's)")
-    p.add_argument(
-        "--popsize",
-        type=positive_arg,
-        default=DEFAULT_POPSIZE,
-        metavar="P",
-        help=f"vectors a generation, per free parameter (default {DEFAULT_POPSIZE})",
-    )
-    p.add_argument(
-        "--maxiter",
-        type=positive_arg,
-        default=DEFAULT_MAXITER,
-        metavar="N",
-        help=f"most generations after the first (default {DEFAULT_MAXITER})",
-    )
-    add_scheduler_options(p)
-    add_set_option(p, "override a parameter of the scenario that is not fitted (repeatable)")
-    p.add_argument(
-        "--out",
-        default=str(CALIBRATION_FILE),
-        help="where to write the calibration (default sim/data/calibration.toml, which the "
-        "defaults are read from)",
-    )
-    p.add_argument("--quiet", action="store_true", help="no line per generation")
-    p.set_defaults(func=cmd_calibrate)

@@ -18,7 +18,6 @@ order in which runs finished. Indices with their confidence intervals are writte
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Sequence
@@ -29,29 +28,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.cli.main import EXIT_OK, UsageError
-from sim.resources import scenario_file
+from sim.errors import RunFailed, UsageError
+from sim.evidence import defaults
 
-METHODS = ("morris", "sobol")
+METHODS = defaults.SENSITIVITY_METHODS
 DUMMY = "dummy"
 """A factor that sets no parameter: its value only picks the root seed of its point's replicates
 (see :func:`plan_jobs`), so its index is what chance alone makes of the outcome."""
 DUMMY_SEEDS = 1_000_000
 """A point's root seed is the analysis's seed plus ``round(dummy * DUMMY_SEEDS)``."""
-DEFAULT_SAMPLES = {"morris": 10, "sobol": 16}
-DEFAULT_REPLICATES = 2
-DEFAULT_DAYS = 120
-"""1 June to 28 September 2015: the measures of late July and August act for one to two months."""
-DEFAULT_OUTCOMES = (
-    "crossings_total",
-    "attempts_total",
-    "deaths",
-    "migrants_present",
-    "networks_active",
-)
+DEFAULT_SAMPLES = defaults.SENSITIVITY_SAMPLES
+DEFAULT_REPLICATES = defaults.SENSITIVITY_REPLICATES
+DEFAULT_DAYS = defaults.SENSITIVITY_DAYS
+DEFAULT_OUTCOMES = defaults.SENSITIVITY_OUTCOMES
 CONFIDENCE = 0.95
 RESAMPLES = 1000
-SCENARIO_FILE = scenario_file("calais-2015")
 
 
 @dataclass(frozen=True)
@@ -322,7 +313,6 @@ def run_analysis(
             analysis (``resume``) or something else.
         RunFailed: some runs failed (``--resume`` runs them again).
     """
-    from sim.cli.main import RunFailed
     from sim.evidence.validation import png
     from sim.runs import sweep
     from sim.runs.results import load, write_bytes, write_json
@@ -406,99 +396,3 @@ def _check_out(out: Path, plan: dict[str, Any], resume: bool, overwrite: bool) -
             f"{out} holds an unfinished analysis: add --resume to finish it, or --overwrite to "
             "start again"
         )
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Global sensitivity analysis (Morris screening or Sobol indices) of the model's main
-    parameters and the measures' strengths."""
-    from sim.scenario.loading import load_scenario
-
-    overrides = [*args.overrides, f"days={args.days}"]
-    scenario = load_scenario(args.scenario, overrides)
-    samples = args.samples or DEFAULT_SAMPLES[args.method]
-    k = len(FACTORS)
-    points = samples * (k + 1) if args.method == "morris" else samples * (k + 2)
-    print(
-        f"sensitivity ({args.method}): {k} factors, {points} design points x {args.replicates} "
-        f"replicates = {points * args.replicates} runs of {scenario.name} ({args.days} days), "
-        f"seed {args.seed}, into {args.out}/",
-        flush=True,
-    )
-    indices = run_analysis(
-        scenario,
-        args.out,
-        args.method,
-        samples,
-        args.replicates,
-        args.seed,
-        FACTORS,
-        args.outcomes or DEFAULT_OUTCOMES,
-        args.workers,
-        args.scheduler,
-        args.resume,
-        args.overwrite,
-        not args.quiet,
-    )
-    main = "mu_star" if args.method == "morris" else "ST"
-    for outcome, part in indices.groupby("outcome", sort=False):
-        top = part.sort_values(main, ascending=False).head(5)
-        dummy = part.loc[part["factor"] == DUMMY, main]
-        ranked = ", ".join(f"{r.factor} {getattr(r, main):.3g}" for r in top.itertuples())
-        floor = f" (dummy {dummy.iloc[0]:.3g})" if len(dummy) else ""
-        print(f"  {outcome}: {ranked}{floor}")
-    print(f"indices in {args.out}/indices.csv, plot in {args.out}/sensitivity.png")
-    return EXIT_OK
-
-
-def add_commands(subparsers: Any) -> None:
-    """Add ``sensitivity`` to the command line."""
-    from sim.cli.main import add_set_option, days_arg, positive_arg, seed_arg
-    from sim.model.outcomes import OUTCOME_BY_NAME
-    from sim.runs.sweep import add_scheduler_options
-
-    p = subparsers.add_parser(
-        "sensitivity",
-        help="global sensitivity analysis (SALib: Morris or Sobol)",
-        description=cmd_sensitivity.__doc__
-        + " The design, the runs (resumable), the indices (CSV) and a plot go into --out.",
-    )
-    p.add_argument("--method", choices=METHODS, default="morris", help="default morris")
-    p.add_argument(
-        "--samples",
-        type=positive_arg,
-        metavar="N",
-        help="Morris trajectories (default 10) or Sobol base samples, a power of 2 (default 16)",
-    )
-    p.add_argument(
-        "--replicates",
-        type=positive_arg,
-        default=DEFAULT_REPLICATES,
-        metavar="R",
-        help=f"runs per design point, averaged (default {DEFAULT_REPLICATES})",
-    )
-    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the design and runs")
-    p.add_argument(
-        "--scenario",
-        default=str(SCENARIO_FILE),
-        help="scenario file (default scenarios/calais-2015.toml, which has every measure varied)",
-    )
-    p.add_argument(
-        "--days", type=days_arg, default=DEFAULT_DAYS, help=f"days a run (default {DEFAULT_DAYS})"
-    )
-    p.add_argument(
-        "--outcome",
-        dest="outcomes",
-        action="append",
-        choices=list(OUTCOME_BY_NAME),
-        metavar="NAME",
-        help=f"an outcome to analyse (repeatable; default {', '.join(DEFAULT_OUTCOMES)})",
-    )
-    add_set_option(p, "override a parameter that is not a factor (repeatable)")
-    add_scheduler_options(p)
-    p.add_argument("--out", default="results/sensitivity", help="output directory")
-    p.add_argument("--resume", action="store_true", help="finish a stopped analysis in --out")
-    p.add_argument(
-        "--overwrite", action="store_true", help="replace an unfinished analysis in --out"
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sensitivity)

@@ -16,7 +16,6 @@ that are not targets, where the model can speak to them. It writes:
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import io
@@ -29,25 +28,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.cli.main import EXIT_OK, RunFailed
+from sim.errors import RunFailed
+from sim.evidence import defaults
 from sim.evidence.calibration import (
     CALIBRATION_FILE,
     SCENARIO_FILE,
-    TARGETS_FILE,
     Target,
     TargetFit,
     averaged_relative_difference,
-    dask_client,
     days_needed,
     fitted_overrides,
-    load_targets,
     read_calibration,
     target_fits,
 )
+from sim.evidence.defaults import VALIDATION_SEED
 
-DEFAULT_REPLICATES = 20
-VALIDATION_SEED = 2015
-"""The root seed of the validation runs: not the calibration's, so that the seeds are new too."""
+DEFAULT_REPLICATES = defaults.VALIDATION_REPLICATES
 NIGHT_OF_27_JULY = dt.date(2015, 7, 27)
 """The night of 27/28 July 2015: about 2,000 tries at the tunnel by fewer than 400 people."""
 
@@ -417,82 +413,3 @@ def write_outputs(
     for path, data in written.items():
         write_bytes(path, data)
     return list(written)
-
-
-def cmd_validation(args: argparse.Namespace) -> int:
-    """Compare the calibrated 2015 scenario with every target of the record; write the
-    figures and the table into --out (default results/validation), and into docs/ (the
-    figures, the table and the blocks of docs/validation.md) only with --update-docs."""
-    targets = load_targets(args.targets)
-    scenario = calibrated_scenario(args.scenario, args.calibration, args.overrides)
-    for key, value in pinned(args.scenario, args.calibration).items():
-        print(
-            f"note: {args.scenario} (or a file it extends) sets {key} = {value!r}; the fitted "
-            "value is applied over it here, but runs of that file alone do not use it"
-        )
-    print(
-        f"validation: {len(targets)} targets ({sum(t.role == 'validation' for t in targets)} out "
-        f"of sample); {args.replicates} replicates of {scenario.name} with the fitted values of "
-        f"{args.calibration}, root seed {args.seed}",
-        flush=True,
-    )
-    with dask_client(args.scheduler) as client:
-        v = validate(scenario, targets, args.replicates, args.seed, args.workers, client)
-    print(table_markdown(v))
-    folders = [Path(args.out), *([Path(args.docs)] if args.update_docs else [])]
-    for folder in folders:
-        for path in write_outputs(v, folder, args.calibration):
-            print(f"wrote {path}")
-    if not args.update_docs:
-        print("(docs/ left as it is: --update-docs writes the figures and tables there too)")
-    return EXIT_OK
-
-
-def add_commands(subparsers: Any) -> None:
-    """Add ``validation`` to the command line."""
-    from sim.cli.main import add_set_option, positive_arg, seed_arg
-    from sim.runs.sweep import add_scheduler_options
-
-    p = subparsers.add_parser(
-        "validation",
-        help="compare the calibrated 2015 scenario with the record (docs/validation.md)",
-        description=cmd_validation.__doc__,
-    )
-    p.add_argument("--scenario", default=str(SCENARIO_FILE), help="scenario file (TOML)")
-    p.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (TOML)")
-    p.add_argument(
-        "--calibration", default=str(CALIBRATION_FILE), help="the fitted values to apply"
-    )
-    p.add_argument(
-        "--replicates",
-        type=positive_arg,
-        default=DEFAULT_REPLICATES,
-        metavar="R",
-        help=f"runs (default {DEFAULT_REPLICATES})",
-    )
-    p.add_argument(
-        "--seed",
-        type=seed_arg,
-        default=VALIDATION_SEED,
-        help=f"root seed (default {VALIDATION_SEED}, not the calibration's)",
-    )
-    add_scheduler_options(p)
-    add_set_option(p, "override a parameter (after the fitted values; repeatable)")
-    p.add_argument(
-        "--out",
-        default="results/validation",
-        help="where to write img/validation*.png and validation_table.md "
-        "(default results/validation)",
-    )
-    p.add_argument(
-        "--update-docs",
-        action="store_true",
-        help="also write the figures and table into --docs and fill the blocks of its "
-        "validation.md (the documentation's figures are changed only when asked)",
-    )
-    p.add_argument(
-        "--docs",
-        default="docs",
-        help="the documentation folder --update-docs writes into (default docs)",
-    )
-    p.set_defaults(func=cmd_validation)

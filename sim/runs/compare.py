@@ -13,11 +13,8 @@ of the ratio of means), or a plain statement that crossings were not (clearly) p
 
 from __future__ import annotations
 
-import argparse
-import io
 import math
 import re
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.cli.main import EXIT_OK, UsageError
-from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, Outcome
+from sim.errors import UsageError
+from sim.model.outcomes import OUTCOME_BY_NAME, OUTCOMES, Outcome
 from sim.runs import results as rf
 from sim.scenario.loading import suggest
 
@@ -627,62 +624,3 @@ def _forest(ax: Any, table: pd.DataFrame, outcome: Outcome, others: list[Arm]) -
     ax.set_title(f"{outcome.name} ({outcome.unit}, {how} a run)", fontsize=9)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare a sweep's scenarios with a baseline: means, paired differences, costs."""
-    results = rf.load(args.dir)
-    baseline = choose_baseline(results, args.baseline)
-    check_baseline(results, baseline, args.allow_changed_baseline)
-    shown = choose_outcomes(args.metric, MAIN_OUTCOMES)
-    table = compare(results, baseline, args.metric or None)
-    out = results.folder
-    rf.write_bytes(out / "comparison.csv", table.to_csv(index=False).encode())
-    fig = figure(results, table, baseline, shown)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    rf.write_bytes(out / "comparison.png", buf.getvalue())
-    n = results.ok_runs.groupby("scenario").size()
-    each = f"{n.min()}" if n.min() == n.max() else f"{n.min()} to {n.max()}"
-    print(
-        f"{len(results.scenarios)} scenarios from {out}/ ({each} finished runs each), against "
-        f"{baseline}; means with 95% bootstrap intervals; differences paired by replicate"
-    )
-    if not results.failed_runs.empty:
-        print(f"note: {len(results.failed_runs)} failed runs left out", file=sys.stderr)
-    print(format_table(table, shown))
-    print(f"\ntable: {out / 'comparison.csv'}; figure: {out / 'comparison.png'}")
-    return EXIT_OK
-
-
-def add_commands(subparsers: Any) -> None:
-    """Add ``compare`` to the command line."""
-    p = subparsers.add_parser(
-        "compare",
-        help="compare a sweep's scenarios with a baseline",
-        description=cmd_compare.__doc__
-        + " Writes DIR/comparison.csv (every outcome, or those of --metric) and "
-        "DIR/comparison.png.",
-    )
-    p.add_argument("dir", metavar="DIR", help="a sweep's directory")
-    p.add_argument(
-        "--baseline", help="the scenario compared with (default: 'baseline' if run, else the first)"
-    )
-    p.add_argument(
-        "--metric",
-        action="extend",
-        type=lambda text: [m.strip() for m in text.split(",") if m.strip()],
-        metavar="M",
-        help="an outcome to compare (repeatable, or comma-separated; default: the main outcomes "
-        "on screen and in the figure, every outcome in the CSV)",
-    )
-    p.add_argument(
-        "--allow-changed-baseline",
-        action="store_true",
-        help="compare even when a --set or --grid changed a measure of the baseline "
-        "(refused by default: the baseline would no longer be the reference)",
-    )
-    p.set_defaults(func=cmd_compare)

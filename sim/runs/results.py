@@ -27,12 +27,14 @@ from typing import Any
 
 import pandas as pd
 
+from sim.errors import BadInput
+
 MANIFEST = "manifest.json"
 TIMESERIES = "timeseries.parquet"
 FORMAT_VERSION = 1
 
 
-class ResultsError(Exception):
+class ResultsError(BadInput):
     """A result directory that cannot be read as whole: names the file and what is wrong."""
 
 

@@ -21,7 +21,6 @@ in a directory, resumable).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import functools
@@ -43,16 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.cli.main import (
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    RunFailed,
-    UsageError,
-    acknowledge_stops,
-    add_scenario_options,
-    positive_arg,
-    scenario_overrides,
-)
+from sim.errors import Interrupted, UsageError, signals_held
 from sim.resources import package_path
 from sim.runs import results as rf
 from sim.scenario.loading import (
@@ -106,7 +96,7 @@ class Job:
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
     """One child of ``SeedSequence(seed)`` per replicate index."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise UsageError(f"--seed: must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
+        raise UsageError(f"the seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
     return np.random.SeedSequence(seed).spawn(replicates)
 
 
@@ -139,7 +129,7 @@ def make_jobs(
         UsageError: two design points would share a run id.
     """
     if replicates < 1:
-        raise UsageError(f"--replicates: must be at least 1, not {replicates}")
+        raise UsageError(f"replicates must be at least 1, not {replicates}")
     seeds = replicate_seeds(seed, replicates)
     jobs: list[Job] = []
     for text, point in designs:
@@ -338,7 +328,7 @@ def plan_sweep(
         UsageError: two files share a scenario name, or the replicates or seed are out of range.
     """
     if replicates < 1:
-        raise UsageError(f"--replicates: must be at least 1, not {replicates}")
+        raise UsageError(f"replicates must be at least 1, not {replicates}")
     loaded = [load_scenario(p, overrides) for p in paths]
     if not loaded:
         raise UsageError("no scenario files given")
@@ -484,7 +474,7 @@ def execute(
         return _on_dask(jobs, scheduler)
     workers = default_workers() if workers is None else workers
     if workers < 1:
-        raise UsageError(f"--workers: must be at least 1, not {workers}")
+        raise UsageError(f"workers must be at least 1, not {workers}")
     if workers == 1 or len(jobs) <= 1:
         return (run_one(job) for job in jobs)
     return _on_processes(jobs, min(workers, len(jobs)))
@@ -517,30 +507,6 @@ def _stop_pool(pool: Any) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-STOP_SIGNALS = tuple(
-    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
-)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and stop signals until the block ends, then act on them as usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    old = {
-        sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in STOP_SIGNALS
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        for sig in dict.fromkeys(held):
-            signal.raise_signal(sig)
-
-
 def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -550,7 +516,7 @@ def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
     while todo:
         pool, finished = None, False
         try:
-            with _signals_held():  # a stop while workers start would leave one half-started
+            with signals_held():  # a stop while workers start would leave one half-started
                 pool = _pool(workers)
                 pending = {pool.submit(run_one, job): job for job in todo}
             broken: list[Job] = []
@@ -697,7 +663,7 @@ def _on_dask(jobs: Sequence[Job], scheduler: Any) -> Iterator[RunResult]:
 # --- the sweep's directory --------------------------------------------------------------------
 
 
-class Stopped(KeyboardInterrupt):
+class Stopped(Interrupted):
     """A sweep stopped by Ctrl-C or a signal; what was finished is kept.
 
     Attributes:
@@ -707,7 +673,6 @@ class Stopped(KeyboardInterrupt):
 
     def __init__(self, signum: int = signal.SIGINT) -> None:
         super().__init__(signum)
-        self.signum = signum
         self.report: SweepReport | None = None
 
 
@@ -1126,165 +1091,3 @@ def _run_jobs(
 def run_sweep(sweep: Sweep, out: str | Path, **options: Any) -> SweepReport:
     """Run a planned sweep into ``out``; ``options`` as for :func:`run_jobs`."""
     return run_jobs(sweep.jobs(), out, sweep.manifest_fields(), **options)
-
-
-# --- the command ----------------------------------------------------------------------------
-
-DEFAULT_REPLICATES = 10
-
-
-@contextlib.contextmanager
-def signals_stop() -> Iterator[None]:
-    """Within this block, SIGTERM and SIGHUP stop a sweep as Ctrl-C does (keeping its runs)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise Stopped(signum)
-
-    old = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if sig != signal.SIGINT}
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-
-
-def add_scheduler_options(p: argparse.ArgumentParser) -> None:
-    """--workers and --scheduler, as for ``calais-sim sweep``."""
-    p.add_argument(
-        "--workers",
-        type=positive_arg,
-        metavar="N",
-        help="local worker processes (default: one per CPU; 1 runs in this process)",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS|FILE",
-        help="run on a Dask distributed cluster: tcp://HOST:PORT or a scheduler file",
-    )
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
-    out = Path(args.out)
-    rf.check_out_folder(out)
-    if args.scenarios:
-        sweep = plan_sweep(
-            args.scenarios,
-            args.replicates or DEFAULT_REPLICATES,
-            args.seed,
-            scenario_overrides(args),
-            parse_grid(args.grid),
-        )
-    elif args.resume:
-        if args.replicates or args.grid or args.overrides or args.days or args.seed is not None:
-            raise UsageError(
-                "--resume without scenario files takes the sweep as it was planned: "
-                "give no --replicates, --seed, --days, --set or --grid"
-            )
-        if not (out / rf.MANIFEST).exists():
-            raise UsageError(
-                f"--resume: {out} holds no sweep to finish; give the scenario files to start one"
-            )
-        sweep = Sweep.from_manifest(rf.read_manifest(out))
-    else:
-        raise UsageError("give scenario files (or --resume --out DIR to finish a stopped sweep)")
-    jobs = sweep.jobs()
-    where = (
-        f"the Dask cluster at {args.scheduler}"
-        if args.scheduler
-        else f"{args.workers or default_workers()} local process(es)"
-    )
-    points = len(sweep.points())
-    print(
-        f"sweep: {len(sweep.scenarios)} scenario(s) x {points} grid point(s) x "
-        f"{sweep.replicates} replicate(s) = {len(jobs)} runs, root seed {sweep.seed}, "
-        f"on {where}, into {out}/",
-        flush=True,
-    )
-    try:
-        with signals_stop():
-            report = run_sweep(
-                sweep,
-                out,
-                workers=args.workers,
-                scheduler=args.scheduler,
-                resume=args.resume,
-                overwrite=args.overwrite,
-                progress=not args.quiet,
-            )
-    except Stopped as exc:
-        acknowledge_stops()  # this message is the one said about the stop
-        done = f"{exc.report.finished} of {len(jobs)} runs kept" if exc.report else "stopped"
-        print(
-            f"calais-sim: stopped ({signal.Signals(exc.signum).name}): {done} in {out}/; "
-            f"finish with: calais-sim sweep --resume --out {out}",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED if exc.signum == signal.SIGINT else 128 + exc.signum
-    resumed = f" ({report.before} from before)" if report.before else ""
-    print(
-        f"{report.finished} runs{resumed}: {report.ok} finished, {len(report.failed)} failed, "
-        f"{report.seconds:.0f} s; results in {out}/ (runs.parquet, timeseries/, manifest.json)"
-    )
-    if report.failed:
-        first = "; ".join(f"{r}: {e}" for r, e in report.failed[:3])
-        raise RunFailed(
-            f"{len(report.failed)} of {report.planned} runs failed (status and error in "
-            f"{out / rf.RUNS}; `--resume` runs them again): {first}"
-        )
-    print(f"compare them: calais-sim compare {out}")
-    return EXIT_OK
-
-
-def add_commands(subparsers: Any) -> None:
-    """Add ``sweep`` to the command line."""
-    p = subparsers.add_parser(
-        "sweep",
-        help="run scenarios many times, locally or on a Dask cluster",
-        description=cmd_sweep.__doc__
-        + " Each finished run is written at once; a stopped sweep is finished with --resume. "
-        "Exit codes: 0 every run finished, 1 some failed, 2 bad input, 130 Ctrl-C "
-        "(143 SIGTERM).",
-    )
-    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario files (TOML)")
-    p.add_argument(
-        "--replicates",
-        type=positive_arg,
-        metavar="R",
-        help=f"runs per scenario and grid point (default {DEFAULT_REPLICATES})",
-    )
-    add_scenario_options(p)
-    for action in p._actions:  # the shared option means something more here
-        if action.dest == "seed":
-            action.help = (
-                "root seed: replicate i of every scenario uses child i of SeedSequence(SEED) "
-                "(default: the first scenario's seed)"
-            )
-    p.add_argument(
-        "--grid",
-        action="append",
-        default=[],
-        metavar="KEY=V1,V2,...",
-        help="vary a parameter over these values in every scenario (repeatable: full factorial)",
-    )
-    add_scheduler_options(p)
-    p.add_argument(
-        "--out", default="results/sweep", help="output directory (default results/sweep)"
-    )
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="finish the sweep in --out: make only the runs it lacks (and again those that failed)",
-    )
-    p.add_argument(
-        "--force",
-        "--overwrite",
-        dest="overwrite",
-        action="store_true",
-        help="replace the sweep (finished or not) in --out",
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sweep)

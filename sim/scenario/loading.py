@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.errors import BadInput
 from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES, Measure
 from sim.params import SECTIONS, Spec, specs, value_type
 
@@ -58,7 +59,7 @@ DEFAULT_START = dt.date(2015, 6, 1)
 MAX_DAYS = 36_500
 
 
-class ScenarioError(Exception):
+class ScenarioError(BadInput):
     """A scenario that cannot be used: names the file, the key and what is wrong."""
 
     def __init__(self, message: str, *, file: str | Path | None = None, key: str | None = None):
@@ -69,13 +70,13 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.key) if part)
-        return one_line(f"{where}: {self.message}" if where else self.message)
+        return escape_controls(f"{where}: {self.message}" if where else self.message)
 
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def one_line(text: str) -> str:
+def escape_controls(text: str) -> str:
     """``text`` with its control characters (newlines...) escaped, so a message is one line."""
     return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 

@@ -21,6 +21,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.errors import BadInput
+
 if TYPE_CHECKING:
     from mesa.discrete_space import OrthogonalMooreGrid
 
@@ -98,7 +100,7 @@ _NEIGHBOURS: tuple[tuple[int, int], ...] = (
 )
 
 
-class MapError(ValueError):
+class MapError(BadInput, ValueError):
     """A map file is malformed; the message names the file and what is wrong."""
 
 

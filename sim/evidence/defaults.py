@@ -1,0 +1,37 @@
+"""The evidence commands' defaults and files, declared once, light to import.
+
+The command line reads them to build its options (and its ``--help``) without importing
+numpy, pandas, SciPy or the model; the evidence modules re-export them under their own names.
+"""
+
+from __future__ import annotations
+
+from sim.resources import data_file, scenario_file
+
+TARGETS_FILE = data_file("targets.toml")
+"""The 2015 record the model is calibrated and validated against."""
+CALIBRATION_FILE = data_file("calibration.toml")
+"""The packaged fit, which the parameters' defaults are read from."""
+SCENARIO_FILE = scenario_file("calais-2015")
+"""The scenario the record describes."""
+
+CALIBRATE_REPLICATES = 6
+CALIBRATE_POPSIZE = 4
+CALIBRATE_MAXITER = 12
+
+VALIDATION_REPLICATES = 20
+VALIDATION_SEED = 2015
+"""The root seed of the validation runs: not the calibration's, so that the seeds are new too."""
+
+SENSITIVITY_METHODS = ("morris", "sobol")
+SENSITIVITY_SAMPLES = {"morris": 10, "sobol": 16}
+SENSITIVITY_REPLICATES = 2
+SENSITIVITY_DAYS = 120
+"""1 June to 28 September 2015: the measures of late July and August act for one to two months."""
+SENSITIVITY_OUTCOMES = (
+    "crossings_total",
+    "attempts_total",
+    "deaths",
+    "migrants_present",
+    "networks_active",
+)
