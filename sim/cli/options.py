@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from sim.errors import EXIT_BAD_INPUT
 
@@ -54,26 +53,19 @@ def port_arg(text: str) -> int:
     return value
 
 
-class LazyChoices:
-    """Choices for an option, computed on first use (so ``--help`` imports nothing heavy)."""
+def lazy_choice(choices: Callable[[], Iterable[str]]) -> Callable[[str], str]:
+    """An option type that accepts one of ``choices()``, computed only when an option is given
+    (so that ``--help`` imports nothing heavy); its error is argparse's own for ``choices``."""
 
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make = make
-        self._values: list[str] | None = None
+    def parse(text: str) -> str:
+        allowed = list(choices())
+        if text not in allowed:
+            raise argparse.ArgumentTypeError(
+                f"invalid choice: {text!r} (choose from {', '.join(map(repr, allowed))})"
+            )
+        return text
 
-    def _get(self) -> list[str]:
-        if self._values is None:
-            self._values = list(self._make())
-        return self._values
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._get()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
+    return parse
 
 
 def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:

@@ -6,10 +6,10 @@ import argparse
 from typing import Any
 
 from sim.cli.options import (
-    LazyChoices,
     add_scheduler_options,
     add_set_option,
     days_arg,
+    lazy_choice,
     positive_arg,
     seed_arg,
 )
@@ -100,7 +100,7 @@ def add_parser(subparsers: Any) -> None:
         "--outcome",
         dest="outcomes",
         action="append",
-        choices=LazyChoices(_outcome_names),
+        type=lazy_choice(_outcome_names),
         metavar="NAME",
         help=f"an outcome to analyse (repeatable; default {', '.join(DEFAULT_OUTCOMES)})",
     )
@@ -116,6 +116,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _outcome_names() -> list[str]:
+    """The outcomes' names (imports the model's outcome table)."""
     from sim.model.outcomes import OUTCOME_BY_NAME
 
     return list(OUTCOME_BY_NAME)

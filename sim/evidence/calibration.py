@@ -40,7 +40,6 @@ import pandas as pd
 
 from sim.errors import RunFailed, UsageError
 from sim.evidence import defaults
-from sim.evidence.defaults import CALIBRATION_FILE, TARGETS_FILE
 from sim.resources import package_path
 
 DATA = package_path("data")
@@ -49,6 +48,9 @@ SUMMARIES = ("mean", "sum", "last")
 TARGET_KEYS = ("role", "outcome", "start", "end", "summary", "value", "sd", "source")
 SIGNIFICANT = 3
 """Significant digits kept in the fitted values (the fit is far less precise than that)."""
+TARGETS_FILE = defaults.TARGETS_FILE
+CALIBRATION_FILE = defaults.CALIBRATION_FILE
+SCENARIO_FILE = defaults.SCENARIO_FILE
 DEFAULT_REPLICATES = defaults.CALIBRATE_REPLICATES
 DEFAULT_POPSIZE = defaults.CALIBRATE_POPSIZE
 DEFAULT_MAXITER = defaults.CALIBRATE_MAXITER

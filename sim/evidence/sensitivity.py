@@ -32,6 +32,7 @@ from sim.errors import RunFailed, UsageError
 from sim.evidence import defaults
 
 METHODS = defaults.SENSITIVITY_METHODS
+SCENARIO_FILE = defaults.SCENARIO_FILE
 DUMMY = "dummy"
 """A factor that sets no parameter: its value only picks the root seed of its point's replicates
 (see :func:`plan_jobs`), so its index is what chance alone makes of the outcome."""

@@ -41,9 +41,9 @@ from sim.evidence.calibration import (
     read_calibration,
     target_fits,
 )
-from sim.evidence.defaults import VALIDATION_SEED
 
 DEFAULT_REPLICATES = defaults.VALIDATION_REPLICATES
+VALIDATION_SEED = defaults.VALIDATION_SEED
 NIGHT_OF_27_JULY = dt.date(2015, 7, 27)
 """The night of 27/28 July 2015: about 2,000 tries at the tunnel by fewer than 400 people."""
 
