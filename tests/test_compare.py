@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
-from sim.cli.main import UsageError, main
+from sim.cli.main import main
+from sim.errors import UsageError
 from sim.model.outcomes import OUTCOMES
 from sim.runs import compare as cmp
 from sim.runs.results import load
