@@ -16,7 +16,9 @@ from sim.evidence.defaults import CALIBRATION_FILE, SCENARIO_FILE, TARGETS_FILE
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the free parameters to the 2015 record and write sim/data/calibration.toml."""
+    """Fit the free parameters to the 2015 record and write the fit to --out (default
+    results/calibration.toml); the packaged defaults (sim/data/calibration.toml) are replaced
+    only with --update-defaults."""
     from sim.evidence.calibration import (
         FREE,
         SIGNIFICANT,
@@ -65,7 +67,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
     cal.targets_sha256 = hashlib.sha256(targets_path.read_bytes()).hexdigest()
     out = Path(args.out)
-    write_calibration(out, calibration_document(cal, command_line()))
+    document = calibration_document(cal, command_line())
+    written = [out, *([CALIBRATION_FILE] if args.update_defaults else [])]
+    for path in dict.fromkeys(written):
+        write_calibration(path, document)
     print(f"\nfitted in {cal.seconds:.0f} s ({cal.runs} runs):")
     for p in free:
         tied = f"; also sets {', '.join(p.also)}" if p.also else ""
@@ -82,12 +87,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"(at the hand-set values: objective {cal.start.objective:.3f}, averaged relative "
         f"difference {cal.start.ard:.1%})"
     )
-    print(f"\nwritten to {out}")
-    if out.resolve() == CALIBRATION_FILE:
+    print(f"\nwritten to {', '.join(str(p) for p in dict.fromkeys(written))}")
+    if CALIBRATION_FILE in {p.resolve() for p in written}:
         print(
             "the defaults in sim/params.py now come from it: regenerate the parameter reference "
             "with `python -m sim.scenario.schema > docs/scenarios.md`, then `calais-sim validation`"
         )
+    else:
+        print("(the packaged defaults left as they are: --update-defaults replaces them)")
     return EXIT_OK
 
 
@@ -133,9 +140,14 @@ def add_parser(subparsers: Any) -> None:
     add_set_option(p, "override a parameter of the scenario that is not fitted (repeatable)")
     p.add_argument(
         "--out",
-        default=str(CALIBRATION_FILE),
-        help="where to write the calibration (default sim/data/calibration.toml, which the "
-        "defaults are read from)",
+        default="results/calibration.toml",
+        help="where to write the calibration (default results/calibration.toml)",
+    )
+    p.add_argument(
+        "--update-defaults",
+        action="store_true",
+        help="also replace the packaged defaults (sim/data/calibration.toml, which the "
+        "parameters' defaults are read from) with the fit",
     )
     p.add_argument("--quiet", action="store_true", help="no line per generation")
     p.set_defaults(func=cmd_calibrate)
