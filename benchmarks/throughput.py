@@ -1,26 +1,25 @@
-"""Throughput of the Calais model against Mesa's own BoltzmannWealth example.
+"""Throughput of the Calais model against Mesa's own BoltzmannWealth example, on what users run.
 
-For each size n (initial migrants; default 1,000, 10,000 and 100,000) a fresh Python subprocess
-runs, one after the other:
+Each workload runs in a fresh Python subprocess, one after the other:
 
-1. ``scenarios/full-package.toml`` for 60 days with ``n`` initial migrants and daily arrivals
-   scaled alike (the file's 80 a day at 2,500 people, times n / 2,500). Timed: building the
-   model and ``run(60)``, which returns the daily table. Migrant-days simulated are the sum over
-   the days of ``migrants_present`` (the population at the end of each day). Peak memory is the
-   subprocess's peak resident set size (``ru_maxrss``), read right after this run and before
-   step 2, so it covers the interpreter, the imports and this run only.
-2. Mesa's ``BoltzmannWealth`` with ``n`` agents for 60 steps, on a square grid with one cell per
-   agent (the example's own density: 100 agents on 10 x 10). Timed: building the model and the
-   60 steps, data collection included, as the example ships.
+1. The Calais model: ``calais-2015`` and ``baseline`` as the files are (their own size and
+   length), and ``full-package@n``: full-package for 60 days at ``n`` initial migrants with daily
+   arrivals scaled alike (the file's 80 a day at 2,500, times n / 2,500). Timed: building the
+   model and ``run()``, which returns the daily table. Migrant-days are the sum over the days of
+   ``migrants_present``. Peak memory is the subprocess's ``ru_maxrss``, read right after these
+   runs and before step 2.
+2. Mesa's ``BoltzmannWealth`` for 60 steps with as many agents as the workload has migrants:
+   ``n`` for ``name@n``, the mean number present for a scenario at its own size; on a square grid
+   with one cell per agent. Timed: building the model and the 60 steps, data collection included.
 
-Each timing is the best of ``--repeats`` runs (same seed each time), each started after a full
-garbage collection (``gc.collect()``), so that neither model pays for collecting what the imports
-or the other model left; the collections a model's own objects cause are timed. The ratio is
-migrant-days per second over Boltzmann agent-steps per second. Usage::
+Each timing is the best of ``--repeats`` runs (same seed), each after ``gc.collect()``. The ratio
+is migrant-days per second over Boltzmann agent-steps per second. ``--phases W`` times one run of
+workload ``W`` by phase of the day. Usage::
 
-    .venv/bin/python benchmarks/throughput.py                  # 1,000, 10,000, 100,000
-    .venv/bin/python benchmarks/throughput.py --sizes 10000 --json out.json
-    .venv/bin/python benchmarks/throughput.py --calais-only 10000   # one run, e.g. to profile
+    .venv/bin/python benchmarks/throughput.py     # the four workloads of WORKLOADS
+    .venv/bin/python benchmarks/throughput.py --workloads calais-2015 --json out.json
+    .venv/bin/python benchmarks/throughput.py --phases calais-2015
+    .venv/bin/python benchmarks/throughput.py --calais-only full-package@10000   # e.g. to profile
 """
 
 from __future__ import annotations
@@ -39,13 +38,35 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = ROOT / "scenarios" / "full-package.toml"
+SCENARIOS = ROOT / "scenarios"
 DAYS = 60
 BASE_MIGRANTS = 2500
 BASE_ARRIVALS = 80.0
 SEED = 1
-GOALS = {"ratio at 10,000": 20.0, "scaling 100,000 / 10,000": 1.2, "peak RSS MB at 100,000": 1000}
-"""The goals of the performance issue: at least 20, at most 1.2, at most 1,000 MB (1 GB)."""
+WORKLOADS = ("calais-2015", "baseline", "full-package@10000", "full-package@100000")
+"""What users run: the two library scenarios as they are (their own size and length), and
+full-package for 60 days at 10,000 and 100,000 initial migrants (arrivals scaled alike)."""
+GOALS = {
+    "ratio calais-2015": (">=", 30.0),
+    "ratio full-package@10000": (">=", 40.0),
+    "scaling 100,000 / 10,000": ("<=", 1.2),
+    "peak RSS MB at 100,000": ("<=", 1000.0),
+}
+"""The goals of the performance issue (issue 15)."""
+PHASES = {
+    "_begin_day": "noon: measures, fences, units, arrivals",
+    "step": "traffic",
+    "advance": "traffic",
+    "_patrol": "patrols",
+    "_flush_patrols": "patrols",
+    "_walk": "walking",
+    "_set_out": "nightfall: going out, places sold",
+    "_try": "tries",
+    "_dawn": "dawn",
+    "_end_day": "end of day: news, decisions, networks, record",
+    "timeseries": "the daily table",
+}
+"""Methods timed by ``--phases`` (those that exist: older trees lack some), by phase."""
 
 
 def peak_rss_mb() -> float:
@@ -53,27 +74,49 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def time_calais(n: int, repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` time of building and running full-package for 60 days at ``n``."""
-    from sim.model import CalaisModel
+def load(workload: str) -> Any:
+    """The scenario of a workload: ``name`` (the file as it is) or ``name@n`` (60 days at
+    ``n`` initial migrants, arrivals scaled from the file's 80 a day at 2,500)."""
     from sim.scenario.loading import load_scenario
 
-    arrivals = BASE_ARRIVALS * n / BASE_MIGRANTS
-    scenario = load_scenario(
-        SCENARIO,
-        [f"population.initial_migrants={n}", f"population.daily_arrivals={arrivals}"],
+    name, _, size = workload.partition("@")
+    if not size:
+        return load_scenario(SCENARIOS / f"{name}.toml")
+    n = int(size)
+    return load_scenario(
+        SCENARIOS / f"{name}.toml",
+        [
+            f"population.initial_migrants={n}",
+            f"population.daily_arrivals={BASE_ARRIVALS * n / BASE_MIGRANTS}",
+            f"days={DAYS}",
+        ],
     )
+
+
+def time_calais(workload: str, repeats: int) -> dict[str, float]:
+    """Best-of-``repeats`` time of building the model and ``run()`` (the scenario's days)."""
+    from sim.model import CalaisModel
+
+    scenario = load(workload)
     best = math.inf
-    migrant_days = 0.0
+    migrant_days = mean_present = 0.0
     for _ in range(repeats):
         gc.collect()
         started = time.perf_counter()
         model = CalaisModel(scenario, seed=SEED)
-        frame = model.run(DAYS)
+        frame = model.run()
         best = min(best, time.perf_counter() - started)
         migrant_days = float(frame["migrants_present"].sum())
+        mean_present = float(frame["migrants_present"].mean())
         del model, frame
-    return {"seconds": best, "migrant_days": migrant_days, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": best,
+        "migrant_days": migrant_days,
+        "mean_present": mean_present,
+        "initial": float(scenario.population.initial_migrants),
+        "days": float(scenario.days),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def time_boltzmann(n: int, repeats: int) -> dict[str, float]:
@@ -96,24 +139,81 @@ def time_boltzmann(n: int, repeats: int) -> dict[str, float]:
     return {"seconds": best, "grid_side": side}
 
 
-def measure(n: int, repeats: int) -> dict[str, Any]:
-    """Both timings for one size, in this process (meant to be a fresh subprocess)."""
-    calais = time_calais(n, repeats)
+def agents_of(workload: str, calais: dict[str, float]) -> int:
+    """The Boltzmann size a workload is compared with: the initial migrants of a sized
+    workload (``name@n``), the mean number present of a scenario run at its own size."""
+    return int(calais["initial"]) if "@" in workload else round(calais["mean_present"])
+
+
+def measure(workload: str, repeats: int) -> dict[str, Any]:
+    """Both timings for one workload, in this process (meant to be a fresh subprocess)."""
+    calais = time_calais(workload, repeats)
+    n = agents_of(workload, calais)
     boltz = time_boltzmann(n, repeats)
     md_per_s = calais["migrant_days"] / calais["seconds"]
     steps_per_s = n * DAYS / boltz["seconds"]
     return {
+        "boltzmann_agents": n,
         "migrant_days_per_s": md_per_s,
         "boltzmann_agent_steps_per_s": steps_per_s,
         "ratio": md_per_s / steps_per_s,
-        "ratio_initial_x_days": n * DAYS / calais["seconds"] / steps_per_s,
+        "ratio_n_x_days": n * calais["days"] / calais["seconds"] / steps_per_s,
         "peak_rss_mb": calais["peak_rss_mb"],
         "migrant_days": calais["migrant_days"],
+        "days": calais["days"],
         "calais_seconds": calais["seconds"],
+        "us_per_hour": calais["seconds"] / (calais["days"] * 24) * 1e6,
         "boltzmann_seconds": boltz["seconds"],
         "boltzmann_grid": f"{boltz['grid_side']}x{boltz['grid_side']}",
         "seconds_per_migrant_day": calais["seconds"] / calais["migrant_days"],
     }
+
+
+def phases(workload: str) -> dict[str, float]:
+    """Seconds spent in each phase of one run of ``workload`` (each method's own time, the
+    methods it calls that are timed too left out); the rest is the hourly loop and Mesa."""
+    from sim.model import CalaisModel
+
+    spent: dict[str, float] = {}
+    stack: list[float] = []  # time spent in timed callees, per open timed call
+
+    def timed(fn: Any, phase: str) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            stack.append(0.0)
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - started
+                inner = stack.pop()
+                spent[phase] = spent.get(phase, 0.0) + took - inner
+                if stack:
+                    stack[-1] += took
+
+        return wrapper
+
+    model = CalaisModel(load(workload), seed=SEED)
+    for obj in (model, model.traffic):
+        for name, phase in PHASES.items():
+            if name == "step" and obj is model:
+                continue  # the model's step is the hour itself, not a phase
+            if callable(getattr(obj, name, None)):
+                setattr(obj, name, timed(getattr(obj, name), phase))
+    gc.collect()
+    started = time.perf_counter()
+    model.run()
+    total = time.perf_counter() - started
+    spent["the hourly loop and Mesa's step"] = total - sum(spent.values())
+    return {"total": total, "hours": float(model.hour), **spent}
+
+
+def print_phases(workload: str) -> None:
+    """Print :func:`phases` as a table."""
+    spent = phases(workload)
+    total, hours = spent.pop("total"), spent.pop("hours")
+    print(f"{workload}: {total:.3f} s for {hours:,.0f} hours ({total / hours * 1e6:.1f} us/hour)")
+    for phase, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {phase:<48} {seconds:7.3f} s {100 * seconds / total:5.1f} %")
 
 
 def machine() -> dict[str, Any]:
@@ -138,10 +238,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_size(n: int, repeats: int) -> dict[str, Any]:
-    """Measure one size in a fresh subprocess, so that sizes do not share memory or caches."""
+def run_workload(workload: str, repeats: int) -> dict[str, Any]:
+    """Measure one workload in a fresh subprocess, so that none shares memory or caches."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), "--repeats", str(repeats)],
+        [sys.executable, __file__, "--child", workload, "--repeats", str(repeats)],
         check=True,
         capture_output=True,
         text=True,
@@ -149,32 +249,52 @@ def run_size(n: int, repeats: int) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
+def check_goals(runs: dict[str, Any], result: dict[str, Any]) -> None:
+    """Print each goal of the issue that the measured workloads allow to check."""
+    values: dict[str, float] = {}
+    for workload in ("calais-2015", "full-package@10000"):
+        if workload in runs:
+            values[f"ratio {workload}"] = runs[workload]["ratio"]
+    small, large = runs.get("full-package@10000"), runs.get("full-package@100000")
+    if small and large:
+        scaling = large["seconds_per_migrant_day"] / small["seconds_per_migrant_day"]
+        result["cost_per_migrant_day_100k_over_10k"] = scaling
+        values["scaling 100,000 / 10,000"] = scaling
+    if large:
+        values["peak RSS MB at 100,000"] = large["peak_rss_mb"]
+    for name, value in values.items():
+        way, goal = GOALS[name]
+        met = value >= goal if way == ">=" else value <= goal
+        print(f"goal {name}: {value:.2f} (goal {way} {goal:g}) {'met' if met else 'NOT met'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print (and optionally write) the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sizes",
-        type=lambda s: [int(x) for x in s.split(",")],
-        default=[1000, 10_000, 100_000],
-        help="comma-separated initial migrant counts (default: 1000,10000,100000)",
+        "--workloads",
+        type=lambda s: s.split(","),
+        default=list(WORKLOADS),
+        help="comma-separated: a library scenario's name, or name@n (default: %(default)s)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="best of this many (default 3)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument(
-        "--calais-only",
-        type=int,
-        metavar="N",
-        help="only run the Calais model once at N migrants (for profiling) and print its time",
+        "--calais-only", metavar="W", help="only run workload W once and print its time"
     )
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--phases", metavar="W", help="time one run of workload W by phase")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.calais_only is not None:
         r = time_calais(args.calais_only, 1)
         print(
-            f"{args.calais_only:,} migrants: {r['migrant_days']:,.0f} migrant-days in "
+            f"{args.calais_only}: {r['migrant_days']:,.0f} migrant-days in "
             f"{r['seconds']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB"
         )
+        return 0
+    if args.phases is not None:
+        print_phases(args.phases)
         return 0
     if args.child is not None:
         print(json.dumps(measure(args.child, args.repeats)))
@@ -182,43 +302,23 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     print(f"{info['cpu']}, {info['cores']} cores; Python {info['python']}, Mesa {info['mesa']}")
-    print(f"full-package, {DAYS} days vs BoltzmannWealth, {DAYS} steps; best of {args.repeats}")
-    header = (
-        f"{'migrants':>9} {'migrant-days':>12} {'calais s':>9} {'migrant-days/s':>15} "
-        f"{'boltz s':>8} {'boltz steps/s':>14} {'ratio':>7} {'(n x days)':>10} {'peak RSS MB':>12}"
+    print(f"each workload vs BoltzmannWealth at its size, {DAYS} steps; best of {args.repeats}")
+    print(
+        f"{'workload':<20} {'days':>4} {'agents':>7} {'migrant-days':>12} {'calais s':>8} "
+        f"{'us/hour':>8} {'boltz s':>8} {'ratio':>6} {'(n x days)':>10} {'peak MB':>8}"
     )
-    print(header)
-    sizes: dict[str, Any] = {}
-    for n in args.sizes:
-        r = run_size(n, args.repeats)
-        sizes[str(n)] = r
+    runs: dict[str, Any] = {}
+    for workload in args.workloads:
+        r = runs[workload] = run_workload(workload, args.repeats)
         print(
-            f"{n:>9,} {r['migrant_days']:>12,.0f} {r['calais_seconds']:>9.3f} "
-            f"{r['migrant_days_per_s']:>15,.0f} {r['boltzmann_seconds']:>8.3f} "
-            f"{r['boltzmann_agent_steps_per_s']:>14,.0f} {r['ratio']:>7.1f} "
-            f"{r['ratio_initial_x_days']:>10.1f} {r['peak_rss_mb']:>12.0f}",
+            f"{workload:<20} {r['days']:>4.0f} {r['boltzmann_agents']:>7,} "
+            f"{r['migrant_days']:>12,.0f} {r['calais_seconds']:>8.3f} {r['us_per_hour']:>8.1f} "
+            f"{r['boltzmann_seconds']:>8.3f} {r['ratio']:>6.1f} {r['ratio_n_x_days']:>10.1f} "
+            f"{r['peak_rss_mb']:>8.0f}",
             flush=True,
         )
-    result: dict[str, Any] = {"sizes": sizes, "machine": info, "days": DAYS}
-    if "10000" in sizes and "100000" in sizes:
-        scaling = (
-            sizes["100000"]["seconds_per_migrant_day"] / sizes["10000"]["seconds_per_migrant_day"]
-        )
-        result["cost_per_migrant_day_100k_over_10k"] = scaling
-        print(f"cost per migrant-day, 100,000 / 10,000: {scaling:.2f}")
-    checks = []
-    if "10000" in sizes:
-        checks.append(("ratio at 10,000", sizes["10000"]["ratio"], ">="))
-    if "cost_per_migrant_day_100k_over_10k" in result:
-        checks.append(
-            ("scaling 100,000 / 10,000", result["cost_per_migrant_day_100k_over_10k"], "<=")
-        )
-    if "100000" in sizes:
-        checks.append(("peak RSS MB at 100,000", sizes["100000"]["peak_rss_mb"], "<="))
-    for name, value, way in checks:
-        goal = GOALS[name]
-        met = value >= goal if way == ">=" else value <= goal
-        print(f"goal {name}: {value:.2f} (goal {way} {goal:g}) {'met' if met else 'NOT met'}")
+    result: dict[str, Any] = {"workloads": runs, "machine": info}
+    check_goals(runs, result)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0

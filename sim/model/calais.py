@@ -456,14 +456,16 @@ class CalaisModel(mesa.Model):
             if measure.in_force(self.day):
                 measure.apply(self, self.day - measure.start_day, levers)
         self.levers = levers
+        levels = [self.map.fence_level(w) for w in WAYS]
         changed = False
         for w, way in enumerate(WAYS):
-            if levers.fence[w] > self.map.fence_level(way) + 1e-12:
+            if levers.fence[w] > levels[w] + 1e-12:
                 self.map.raise_fence(way, float(levers.fence[w]))
                 changed = True
         if changed:
             self._route_hours = self._routes_hours()
-        self.fence_levels = np.array([self.map.fence_level(w) for w in WAYS])
+            levels = [self.map.fence_level(w) for w in WAYS]
+        self.fence_levels = np.array(levels)
         self.traffic.set_day(
             levers.traffic_capacity, levers.clear_factor, levers.incident_hours_factor
         )
@@ -558,6 +560,8 @@ class CalaisModel(mesa.Model):
         m = self.migrants
         h = m.high
         camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= self.day))
+        if camp.size == 0:
+            return  # no one to choose: no draws either
         choice = going_out.choose(self, camp)
         goers = camp[choice >= 0]
         if goers.size == 0:
