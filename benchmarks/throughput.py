@@ -207,6 +207,32 @@ def phases(workload: str) -> dict[str, float]:
     return {"total": total, "hours": float(model.hour), **spent}
 
 
+def count_calls(workload: str) -> str:
+    """Work done by one run of ``workload``, counted (the same on a loaded machine): Python
+    function calls, hours run one by one, and hours through Mesa's event list."""
+    import cProfile
+    import pstats
+
+    from sim.model import CalaisModel
+
+    model = CalaisModel(load(workload), seed=SEED)
+    profile = cProfile.Profile()
+    profile.enable()
+    model.run()
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def calls(names: tuple[str, ...], file: str) -> int:
+        return sum(v[1] for k, v in stats.items() if k[2] in names and file in k[0])
+
+    total = sum(v[1] for v in stats.values())
+    return (
+        f"{workload}: {total:,} Python function calls; {model.hour:,} hours, of which run "
+        f"hour by hour: {calls(('_hour', 'step'), 'calais.py'):,}; through Mesa's event "
+        f"list: {calls(('_wrapped_step',), 'model.py'):,}"
+    )
+
+
 def print_phases(workload: str) -> None:
     """Print :func:`phases` as a table."""
     spent = phases(workload)
@@ -283,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "--calais-only", metavar="W", help="only run workload W once and print its time"
     )
     parser.add_argument("--phases", metavar="W", help="time one run of workload W by phase")
+    parser.add_argument("--calls", metavar="W", help="count the work of one run of workload W")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -295,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.phases is not None:
         print_phases(args.phases)
+        return 0
+    if args.calls is not None:
+        print(count_calls(args.calls))
         return 0
     if args.child is not None:
         print(json.dumps(measure(args.child, args.repeats)))
