@@ -19,6 +19,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the free parameters to the 2015 record and write the fit to --out (default
     results/calibration.toml); the packaged defaults (sim/data/calibration.toml) are replaced
     only with --update-defaults."""
+    if args.method == "abc":
+        from sim.cli.calibrate_abc import cmd_abc
+
+        return cmd_abc(args)
     from sim.evidence.calibration import (
         FREE,
         SIGNIFICANT,
@@ -66,7 +70,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             report=None if args.quiet else (lambda line: print(line, flush=True)),
         )
     cal.targets_sha256 = hashlib.sha256(targets_path.read_bytes()).hexdigest()
-    out = Path(args.out)
+    out = Path(args.out or "results/calibration.toml")
     document = calibration_document(cal, command_line())
     written = [out, *([CALIBRATION_FILE] if args.update_defaults else [])]
     for path in dict.fromkeys(written):
@@ -140,8 +144,8 @@ def add_parser(subparsers: Any) -> None:
     add_set_option(p, "override a parameter of the scenario that is not fitted (repeatable)")
     p.add_argument(
         "--out",
-        default="results/calibration.toml",
-        help="where to write the calibration (default results/calibration.toml)",
+        help="where to write the calibration (default results/calibration.toml; with --method "
+        "abc a folder, default results/abc/)",
     )
     p.add_argument(
         "--update-defaults",
@@ -150,4 +154,14 @@ def add_parser(subparsers: Any) -> None:
         "parameters' defaults are read from) with the fit",
     )
     p.add_argument("--quiet", action="store_true", help="no line per generation")
+    p.add_argument(
+        "--method",
+        choices=("point", "abc"),
+        default="point",
+        help="point: one best vector by differential evolution (default); abc: a posterior by "
+        "ABC-SMC (pyabc), see --population",
+    )
+    from sim.cli.calibrate_abc import add_options
+
+    add_options(p)
     p.set_defaults(func=cmd_calibrate)
