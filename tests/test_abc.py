@@ -124,6 +124,6 @@ def test_abc_recovers_a_known_truth_and_resumes(tmp_path: Path):
     posterior = pd.read_parquet(out / "posterior.parquet")
     assert posterior["weight"].sum() == pytest.approx(1.0)
     generations = pd.read_csv(out / "generations.csv")
-    assert list(generations["generation"])[-3:] == [0, 1, 2]
+    assert list(generations["generation"]) == [0, 1, 2]
     assert (generations["samples"] > 0).all()
     assert (out / "pairs.png").stat().st_size > 0

@@ -7,8 +7,7 @@
   where log-uniform) and their ratio (near 1: the record leaves it free; well below 1: the
   record pins it down), and the weighted correlation with every other parameter (``corr:KEY``).
 - ``generations.csv``: per generation the runs it took (``samples``), the particles accepted,
-  the acceptance threshold ``epsilon``, the acceptance rate and the wall time; generation -1 is
-  pyabc's calibration sample from the prior (it sets the first threshold).
+  the acceptance threshold ``epsilon``, the acceptance rate and the wall time.
 - ``pairs.png``: the pair plot of the posterior over the prior's ranges.
 """
 
@@ -91,7 +90,7 @@ def summary_frame(posterior: pd.DataFrame, priors: Sequence[Prior]) -> pd.DataFr
 def generations_frame(history: Any) -> pd.DataFrame:
     """Per generation: runs, particles accepted, threshold, acceptance rate, wall time."""
     pops = history.get_all_populations()
-    pops = pops.rename(columns={"t": "generation"})
+    pops = pops[pops["t"] >= 0].rename(columns={"t": "generation"})
     out = pops[["generation", "samples", "particles", "epsilon", "wall_time"]].copy()
     out["acceptance_rate"] = out["particles"] / out["samples"]
     out["runs_total"] = out["samples"].cumsum()
