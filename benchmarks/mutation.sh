@@ -17,6 +17,8 @@ work=${MUTATION_WORK:-$(mktemp -d /tmp/calais-mutation.XXXXXX)}
 mutate=${MUTATE:-"sim/measures/policies.py sim/model/going_out.py sim/model/tries.py"}
 tests=${MUTATION_TESTS:-"tests/test_levers.py tests/test_measures.py tests/test_behaviour.py"}
 children=${MUTATION_CHILDREN:-2}
+# extra pytest arguments, e.g. MUTATION_PYTEST='-k "not dose"' for a quick pass
+pytest_extra=${MUTATION_PYTEST:-}
 
 "$python" -c "import mutmut" 2>/dev/null || {
     echo "mutmut is not installed: $python -m pip install mutmut" >&2
@@ -32,9 +34,10 @@ cat >>"$work/pyproject.toml" <<TOML
 
 [tool.mutmut]
 source_paths = ["sim"]
+also_copy = ["scenarios"]
 only_mutate = [$(toml_list $mutate)]
 pytest_add_cli_args_test_selection = [$(toml_list $tests)]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"$(for a in $pytest_extra; do printf ', "%s"' "$a"; done)]
 TOML
 
 cd "$work"

@@ -173,18 +173,128 @@ def test_a_stopped_run_leaves_a_whole_result_or_none(reference, signum, tmp_path
     print(dict(zip([round(d, 2) for d in moments], landed, strict=True)))
 
 
+HOOK = """
+import os, signal, sys
+phase, signum, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.argv = ["calais-sim", *sys.argv[4:]]
+import sim.runs.results as results
+from sim.model import CalaisModel
+
+def stop(name):
+    with open(marker, "a") as fh:
+        fh.write(name + "\\n")
+    os.kill(os.getpid(), signum)
+
+end_day = CalaisModel._end_day
+def hooked_end_day(model):
+    end_day(model)
+    if phase == "running" and model.day == 10:
+        stop("running")
+CalaisModel._end_day = hooked_end_day
+
+atomic_write = results.atomic_write
+def hooked_atomic_write(path, write):
+    name = os.path.basename(str(path))
+    def hooked_write(fh):
+        write(fh)
+        if phase == "writing " + name:
+            stop(phase)
+    atomic_write(path, hooked_write)
+    if phase == "after " + name:
+        stop(phase)
+results.atomic_write = hooked_atomic_write
+
+write_run = results.write_run
+def hooked_write_run(*args, **kwargs):
+    out = write_run(*args, **kwargs)
+    if phase == "finished":
+        stop(phase)
+    return out
+results.write_run = hooked_write_run
+
+from sim.cli.main import entry
+entry()
+"""
+"""Runs ``calais-sim`` with a stop sent by the process to itself at a named phase: on day 10
+of the model, inside the write of a file (its temporary file open), after a file is in place,
+or once the whole run is written. The phase is written to a marker file first, so each test
+asserts that the phase it is named for was reached, whatever the machine's speed."""
+SHORT = ["--days", "20"]
+PHASES = {
+    "running": "stopped before writing",
+    "writing timeseries.parquet": "stopped before writing",
+    "after timeseries.parquet": "stopped while writing",
+    "writing overview.png": "stopped while writing",
+    "writing manifest.json": "stopped while writing",
+    "finished": "stopped after writing",
+}
+"""Each phase, and where :func:`check` must say the stop landed."""
+
+
+def run_stopped_at(out: Path, phase: str, signum: int, seed: int = SEED) -> tuple[Outcome, str]:
+    """``calais-sim run`` (short) stopped by ``signum`` at ``phase``; and the phases reached."""
+    marker = out.parent / f"{out.name}.reached"
+    args = [*RUN, *SHORT, "--seed", str(seed), "--out", str(out)]
+    cmd = [sys.executable, "-c", HOOK, phase, str(int(signum)), str(marker), *args]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    outcome = Outcome(out, signum, 0.0, proc.returncode, proc.stderr, time.monotonic() - started)
+    return outcome, marker.read_text() if marker.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def short_reference(tmp_path_factory) -> tuple[pd.DataFrame, Path]:
+    """The short run never stopped, and an earlier short run (another seed) to write over."""
+    folder = tmp_path_factory.mktemp("short")
+    jobs = [folder / "reference", folder / "earlier"]
+    args = [[*RUN, *SHORT, "--seed", str(SEED + i), "--out", str(p)] for i, p in enumerate(jobs)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda a: subprocess.run([sys.executable, "-m", "sim", *a]), args))
+    assert [d.returncode for d in done] == [0, 0]
+    return load_run(folder / "reference")[0], folder / "earlier"
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name
+)
+def test_a_run_stopped_in_each_phase_leaves_a_whole_result_or_none(
+    short_reference, signum, tmp_path
+):
+    want, _ = short_reference
+    jobs = [(tmp_path / f"stop{i}", phase) for i, phase in enumerate(PHASES)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda job: run_stopped_at(*job, signum), jobs))
+    for (_, phase), (outcome, reached) in zip(jobs, done, strict=True):
+        assert reached == f"{phase}\n", (phase, reached, outcome.stderr)
+        assert outcome.returncode == EXIT_CODES[signum], (phase, outcome.stderr)
+        expected = PHASES[phase]
+        if signum == signal.SIGKILL and phase.startswith("writing"):
+            expected = "stopped while writing"  # its temporary file stays
+        assert check(outcome, want) == expected, phase
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_a_run_stopped_while_writing_over_an_earlier_run_never_mixes_them(
-    reference, signum, tmp_path
+    short_reference, signum, tmp_path
 ):
-    want, duration, earlier_run = reference
+    want, earlier_run = short_reference
     earlier, _ = load_run(earlier_run)
-    for i in range(4):
+    landed = {
+        "running": "stopped before writing over the earlier run",
+        "writing timeseries.parquet": "stopped while writing",
+        "after timeseries.parquet": "stopped while writing",
+        "writing manifest.json": "stopped while writing",
+        "finished": "stopped after writing",
+    }
+    jobs = []
+    for i, phase in enumerate(landed):
         shutil.copytree(earlier_run, tmp_path / f"over{i}")
-    # late moments: while the new run writes over the earlier one
-    jobs = [(tmp_path / f"over{i}", SEED, signum, duration * (0.65 + 0.1 * i)) for i in range(4)]
-    outcomes = run_all(jobs)
-    print([check(o, want, earlier) for o in outcomes])
+        jobs.append((tmp_path / f"over{i}", phase))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda job: run_stopped_at(*job, signum), jobs))
+    for (_, phase), (outcome, reached) in zip(jobs, done, strict=True):
+        assert reached == f"{phase}\n", (phase, reached, outcome.stderr)
+        assert check(outcome, want, earlier) == landed[phase], phase
 
 
 def test_a_stop_whose_exception_was_lost_is_honoured_at_the_next_safe_point(tmp_path, monkeypatch):
