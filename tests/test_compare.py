@@ -14,7 +14,7 @@ from scipy import stats
 
 from sim.cli.main import main
 from sim.errors import UsageError
-from sim.model.outcomes import OUTCOMES
+from sim.model.outcomes import MAIN_OUTCOMES, OUTCOMES
 from sim.runs import compare as cmp
 from sim.runs.results import load
 from sim.runs.sweep import plan_sweep, run_sweep
@@ -274,7 +274,7 @@ def test_comparison_figure_has_costs_a_eur_axis_and_the_common_days_note(tmp_pat
         plan_sweep([base, tmp_path / "long.toml"], 3, 1, list(TINY)), out, workers=1, progress=False
     )
     results = load(out)
-    shown = cmp.choose_outcomes(None, cmp.MAIN_OUTCOMES)
+    shown = cmp.choose_outcomes(None, MAIN_OUTCOMES)
     fig = cmp.figure(results, cmp.compare(results), "baseline", shown)
     fig.canvas.draw()
     axes = [ax for sub in fig.subfigs for ax in sub.axes if ax.get_visible()]
