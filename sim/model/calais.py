@@ -659,21 +659,29 @@ class CalaisModel(mesa.Model):
     def _count_tries(self, way: np.ndarray, smuggled: np.ndarray, hour: HourOfTries) -> None:
         """Add an hour of tries to the day's outcomes, by name."""
         c = self.counter
-        for w, name in enumerate(WAYS):
-            here = way == w
-            c.add(f"attempts_{name}", hour.tries[w])
-            c.add(f"crossings_{name}", np.count_nonzero(hour.crosses & here))
-            c.add(f"intrusions_stopped_{name}", np.count_nonzero(hour.stopped & here))
-            c.add(f"finds_{name}", np.count_nonzero(hour.found & here))
-            c.add(f"detections_{name}", np.count_nonzero(hour.detected & here))
-            c.add(f"deaths_{name}", np.count_nonzero(hour.dies & here))
-        crossed = np.bincount(way[hour.crosses], minlength=3)
+        detected = hour.detected
+
+        def per_way(mask: np.ndarray) -> list[int]:
+            return np.bincount(way[mask], minlength=len(WAYS)).tolist()
+
+        crossed = per_way(hour.crosses)
+        by_way = {
+            "attempts": hour.tries.tolist(),
+            "crossings": crossed,
+            "intrusions_stopped": per_way(hour.stopped),
+            "finds": per_way(hour.found),
+            "detections": per_way(detected),
+            "deaths": per_way(hour.dies),
+        }
+        for outcome, counts in by_way.items():
+            for name, n in zip(WAYS, counts, strict=True):
+                c.add(f"{outcome}_{name}", n)
         c.add("attempts_total", way.size)
         c.add("smuggled_attempts", np.count_nonzero(smuggled))
-        c.add("crossings_total", crossed.sum())
-        c.add("deaths", np.count_nonzero(hour.dies))
+        c.add("crossings_total", sum(crossed))
+        c.add("deaths", sum(by_way["deaths"]))
         c.add("injuries", np.count_nonzero(hour.hurt))
-        c.add("detections", np.count_nonzero(hour.detected))
+        c.add("detections", sum(by_way["detections"]))
         self.tries_today += hour.tries
         self.crossed_today += crossed
 
