@@ -48,6 +48,9 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
             scenarios=4,
             policies=[policy("no fence", False), policy("port fence", True)],
             evaluator=SequentialEvaluator(model),
+            # A fixed sample of scenarios: some corners of the uncertainty space see almost no
+            # crossings at the port in 15 days, so an unseeded draw made this test flaky.
+            uncertainty_sampling_kwargs={"rng": 0},
         )
     assert len(experiments) == 8
     assert outcomes["crossings_port"].shape == (8,)
@@ -60,6 +63,7 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
     table = by.pivot_table(index="scenario", columns="policy", values="crossings")
     assert len(table) == 4
     assert (table["port fence"] < table["no fence"]).all()
+    assert table["port fence"].sum() < 0.85 * table["no fence"].sum()
     # Replications differ (they are seeded apart), experiments share their seeds.
     assert (
         outcomes["attempts_total_replicates"][:, 0] != outcomes["attempts_total_replicates"][:, 1]
