@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import Interrupted, UsageError, signals_held
+from sim.errors import Interrupted, UsageError, check_stop, signals_held
 from sim.resources import package_path
 from sim.runs import results as rf
 from sim.scenario.loading import (
@@ -1072,6 +1072,7 @@ def _run_jobs(
             for result in results:
                 store.add(result)
                 bar.update(1)
+                check_stop()  # a stop that landed in a finalizer is honoured between runs
                 if not result.ok:
                     failed += 1
                     bar.set_postfix_str(f"failed {failed}")
