@@ -38,6 +38,7 @@ from sim.measures.policies import (
     InformationCampaign,
     InterventionFund,
     Levers,
+    Measure,
     PoliceReinforcement,
     PortFencing,
     Returns,
@@ -45,6 +46,8 @@ from sim.measures.policies import (
     TransitCooperation,
     TunnelSecurity,
     VictimSupport,
+    event,
+    policy,
 )
 from sim.model import CalaisModel
 from sim.model.outcomes import summarise
@@ -197,6 +200,58 @@ def test_ferry_strike_lowers_capacity_on_exactly_its_days():
     lv = applied(strike)
     assert lv.traffic_capacity[TRAFFIC_PORT] == pytest.approx(0.2)
     assert lv.traffic_capacity[TRAFFIC_TUNNEL] == pytest.approx(0.5)
+
+
+def test_two_instances_combine_factors_multiply_places_add_chances_compound():
+    # a measure listed twice (with labels) or on top of another writing the same lever must
+    # combine with what is already there, never overwrite it
+    lv = applied(TransitCooperation(arrivals_reduction=0.2, delayed_share=0.1, ramp_days=0))
+    applied(TransitCooperation(arrivals_reduction=0.5, delayed_share=0.3, ramp_days=0), 0, lv)
+    assert lv.arrivals_factor == pytest.approx(0.8 * 0.5)
+    assert lv.arrivals_delayed_share == pytest.approx(0.3)
+    lv = applied(InformationCampaign(arrivals_reduction=0.5))
+    applied(TransitCooperation(arrivals_reduction=0.2, ramp_days=0), 0, lv)
+    assert lv.arrivals_factor == pytest.approx(0.5 * 0.8)
+
+    lv = applied(Returns(removal_share=0.2, capacity_per_day=7.0, cost_eur_per_removal=900.0))
+    applied(Returns(removal_share=0.4, capacity_per_day=5.0, cost_eur_per_removal=500.0), 0, lv)
+    assert lv.removal_capacity == 12.0
+    assert lv.removal_share == pytest.approx(0.4)
+    assert lv.cost_per_removal == 900.0
+
+    lv = applied(VictimSupport(identification_rate=0.1, cost_eur_per_day=10.0))
+    applied(VictimSupport(identification_rate=0.2, cost_eur_per_day=5.0), 0, lv)
+    assert lv.victim_identification == pytest.approx(1 - 0.9 * 0.8)
+    assert lv.spend_eur == pytest.approx(15.0)
+
+    lv = applied(TrafficResumption(incident_hours_factor=0.5, clear_factor=2.0))
+    applied(TrafficResumption(incident_hours_factor=0.4, clear_factor=3.0), 0, lv)
+    assert lv.incident_hours_factor == pytest.approx(0.2)
+    assert lv.clear_factor == pytest.approx(6.0)
+    assert lv.spend_eur == pytest.approx(2 * 5_000.0)
+
+
+def test_overlapping_strikes_multiply_the_capacity_left():
+    lv = applied(FerryStrike(port_capacity=0.5, tunnel_capacity=0.6))
+    applied(FerryStrike(port_capacity=0.4, tunnel_capacity=0.5), 0, lv)
+    assert lv.traffic_capacity[TRAFFIC_PORT] == pytest.approx(0.2)
+    assert lv.traffic_capacity[TRAFFIC_TUNNEL] == pytest.approx(0.3)
+
+
+def test_the_registration_decorators_register_the_class_under_its_name():
+    # the library's measures were registered at import; this calls the decorators themselves
+    for register, table in ((policy, POLICIES), (event, EVENTS)):
+
+        class Probe(Measure):
+            pass
+
+        try:
+            assert register("probe_measure")(Probe) is Probe
+            assert Probe.name == "probe_measure"
+            assert table["probe_measure"] is Probe
+        finally:
+            table.pop("probe_measure", None)
+    assert all(cls.name == name for name, cls in {**POLICIES, **EVENTS}.items())
 
 
 @pytest.mark.parametrize("name", sorted(POLICIES) + sorted(EVENTS))
