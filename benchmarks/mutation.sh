@@ -4,6 +4,7 @@
 #   benchmarks/mutation.sh                      # policies.py, going_out.py, tries.py
 #   MUTATE="sim/model/calais.py" benchmarks/mutation.sh
 #   MUTATION_TESTS="tests/test_levers.py" benchmarks/mutation.sh
+#   MUTATION_K="not along_its_dose" benchmarks/mutation.sh   # a pytest -k expression
 #
 # Not part of the default pytest run (about 20 min on 2 cores). It copies the work tree to a
 # scratch folder (the project's files are never touched), adds a [tool.mutmut] table to the
@@ -15,10 +16,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-$repo/.venv/bin/python}
 work=${MUTATION_WORK:-$(mktemp -d /tmp/calais-mutation.XXXXXX)}
 mutate=${MUTATE:-"sim/measures/policies.py sim/model/going_out.py sim/model/tries.py"}
-tests=${MUTATION_TESTS:-"tests/test_levers.py tests/test_measures.py tests/test_behaviour.py"}
+tests=${MUTATION_TESTS:-"tests/test_submodels.py tests/test_levers.py tests/test_measures.py tests/test_behaviour.py"}
 children=${MUTATION_CHILDREN:-2}
-# extra pytest arguments, e.g. MUTATION_PYTEST='-k "not dose"' for a quick pass
+# extra pytest arguments, split at spaces (MUTATION_PYTEST="--maxfail 1"); a -k expression,
+# which holds spaces, goes in MUTATION_K (MUTATION_K="not along_its_dose" for a quick pass)
 pytest_extra=${MUTATION_PYTEST:-}
+pytest_k=${MUTATION_K:-}
 
 "$python" -c "import mutmut" 2>/dev/null || {
     echo "mutmut is not installed: $python -m pip install mutmut" >&2
@@ -37,12 +40,12 @@ source_paths = ["sim"]
 also_copy = ["scenarios"]
 only_mutate = [$(toml_list $mutate)]
 pytest_add_cli_args_test_selection = [$(toml_list $tests)]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"$(for a in $pytest_extra; do printf ', "%s"' "$a"; done)]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"$(for a in $pytest_extra; do printf ', "%s"' "$a"; done)$([ -n "$pytest_k" ] && printf ', "-k", "%s"' "$pytest_k")]
 TOML
 
 cd "$work"
 echo "mutating: $mutate"
-echo "tests:    $tests"
+echo "tests:    $tests${pytest_k:+ (-k \"$pytest_k\")}"
 echo "scratch:  $work"
 start=$(date +%s)
 "$python" -m mutmut run --max-children "$children" || true
