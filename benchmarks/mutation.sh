@@ -40,7 +40,7 @@ source_paths = ["sim"]
 also_copy = ["scenarios"]
 only_mutate = [$(toml_list $mutate)]
 pytest_add_cli_args_test_selection = [$(toml_list $tests)]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"$(for a in $pytest_extra; do printf ', "%s"' "$a"; done)$([ -n "$pytest_k" ] && printf ', "-k", "%s"' "$pytest_k")]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"$(for a in $pytest_extra; do printf ', "%s"' "$a"; done)$(if [ -n "$pytest_k" ]; then printf ', "-k", "%s"' "$pytest_k"; fi)]
 TOML
 
 cd "$work"
