@@ -238,6 +238,69 @@ def test_overlapping_strikes_multiply_the_capacity_left():
     assert lv.traffic_capacity[TRAFFIC_TUNNEL] == pytest.approx(0.3)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda days: PortFencing(build_days=days, cost_eur=1e6),
+        lambda days: BeachSecurity(build_days=days, patrol_units=0.0, cost_eur=1e6),
+        lambda days: TunnelSecurity(build_days=days, cost_eur=1e6),
+    ],
+    ids=["port", "beach", "tunnel"],
+)
+@pytest.mark.parametrize("days", [0, 1, 2])
+def test_a_build_of_zero_or_one_day_pays_its_whole_cost_on_the_first_day(make, days):
+    spend = [applied(make(days), since).spend_eur for since in range(10)]
+    assert sum(spend) == pytest.approx(1e6)
+    assert spend[0] == pytest.approx(1e6 / max(days, 1))
+    assert all(s == 0 for s in spend[max(days, 1) :])
+
+
+def test_each_measure_adds_to_the_spending_and_the_units_already_there():
+    # start from levers another measure has already written on
+    for m in (
+        PortFencing(build_days=10, cost_eur=1e6),
+        BeachSecurity(build_days=10, patrol_units=0.0, cost_eur=1e6),
+    ):
+        lv = Levers(spend_eur=500.0)
+        applied(m, 0, lv)
+        assert lv.spend_eur == pytest.approx(500.0 + 1e5)
+    lv = applied(PoliceReinforcement(way="beach", units=2.0, detection_boost=0.1))
+    applied(BeachSecurity(patrol_units=3.0), 0, lv)
+    assert lv.pinned_units[BEACH] == 5.0
+    lv = applied(TunnelSecurity(build_days=0, guard_units=1.0, detection_boost=0.2))
+    applied(PoliceReinforcement(way="tunnel", units=2.0, detection_boost=0.1), 0, lv)
+    applied(PoliceReinforcement(way="tunnel", units=4.0, detection_boost=0.05), 0, lv)
+    assert lv.pinned_units[TUNNEL] == 7.0
+    assert lv.detection_boost[TUNNEL] == pytest.approx(0.35)
+    lv = applied(InterventionFund(amount_eur=3.65e6, spend_days=365, enforcement_share=0.5))
+    applied(InterventionFund(amount_eur=7.3e6, spend_days=365, enforcement_share=0.5), 0, lv)
+    assert lv.movable_units == pytest.approx(3 * 1e4 * 0.5 / UNIT_COST)
+    assert lv.spend_eur == pytest.approx(3e4)
+
+
+def test_intervention_fund_units_at_any_unit_cost_and_detection_exactly_capped():
+    m = InterventionFund(
+        amount_eur=3.65e6, spend_days=365, enforcement_share=0.5, detection_per_meur=0.02
+    )
+    cheap = Levers()
+    m.apply(stub_model(unit_cost=0.5), 0, cheap)
+    assert cheap.movable_units == pytest.approx(1e4 * 0.5 / 0.5)
+    free = Levers()
+    m.apply(stub_model(unit_cost=0.0), 0, free)  # no price: no units bought, nothing divided
+    assert free.movable_units == 0 and free.spend_eur == pytest.approx(1e4)
+    # EUR 1.825m of technology x 0.02 per million, exactly
+    assert list(cheap.detection_boost) == pytest.approx([0.0365] * 3, rel=1e-12)
+    big = applied(InterventionFund(amount_eur=1e9, enforcement_share=0.0, detection_per_meur=0.01))
+    assert list(big.detection_boost) == [1.0, 1.0, 1.0]
+
+
+def test_one_information_campaign_reaches_its_daily_share():
+    lv = applied(InformationCampaign(reach_per_day=0.1))
+    assert lv.campaign_reach == pytest.approx(0.1)
+    lv = applied(InformationCampaign(reach_per_day=0.1), 0, Levers(campaign_reach=0.5))
+    assert lv.campaign_reach == pytest.approx(1 - 0.5 * 0.9)
+
+
 def test_the_registration_decorators_register_the_class_under_its_name():
     # the library's measures were registered at import; this calls the decorators themselves
     for register, table in ((policy, POLICIES), (event, EVENTS)):

@@ -228,3 +228,69 @@ def test_the_choice_is_the_best_utility_after_gumbel_noise():
     noise[1, 3] = 1e-12
     model.rng = FixedRng(noise)
     assert list(going_out.choose(model, camp)) == [-1, 2, -1]
+
+
+def test_units_reach_counts_no_try_as_one():
+    # half a catch an hour per unit: one unit reaches half of one try, and of none
+    model = stub(units_at=np.ones(3), perimeter_detection=np.zeros(3))
+    model.params.enforcement.catches_per_unit_hour = 0.5
+    stopped = tries.chances(model, np.array([0, 1, 2]))[4]
+    assert list(stopped) == pytest.approx([0.5 * 0.5, 0.5 * 0.5, 0.5 * 0.25])
+
+
+def certain_or_impossible(fence: float) -> HourOfTries:
+    """Every try draws 0.0 (which ``rng.random`` can give) against chances of 0, or a fence 1."""
+    zero = np.zeros(3)
+    model = stub(
+        traffic=Traffic([1.0, 1.0]),  # no queue: nobody outside the perimeter
+        units_at=zero,
+        perimeter_detection=zero,
+        base_detection=zero,
+        levers=SimpleNamespace(detection_boost=zero),
+        cross_chance=zero,
+        death_chance=zero,
+        injury_chance=zero,
+        fence_levels=np.full(3, fence),
+        incident_chance=zero,
+    )
+    model.params.behaviour.persistence = 0.0
+    model.rng = FixedRng(np.zeros((8, 3)))
+    return HourOfTries(model, np.array([0, 1, 2]), np.array([False, True, False]))
+
+
+def test_a_chance_of_zero_never_happens_even_on_a_draw_of_zero():
+    h = certain_or_impossible(fence=0.0)
+    for outcome in ("dies", "hurt", "blocked", "stopped", "found", "crosses", "again", "incident"):
+        assert not getattr(h, outcome).any(), outcome
+    assert h.failed.all()  # no way aboard
+
+
+def test_with_no_queue_every_try_meets_the_perimeter_and_a_full_fence_blocks_it():
+    h = certain_or_impossible(fence=1.0)
+    assert h.blocked.all() and h.failed.all()
+    assert not (h.found | h.crosses | h.stopped).any()
+
+
+def test_choose_offers_the_ways_where_networks_have_places_to_those_who_can_pay(monkeypatch):
+    seen = {}
+
+    def spy(model, belief, can_pay, offered):
+        seen.update(belief=belief, can_pay=can_pay, offered=offered)
+        return np.zeros((belief.shape[0], 3))
+
+    monkeypatch.setattr(going_out, "way_utilities", spy)
+    model = going_model()
+    model.migrants = SimpleNamespace(
+        money=np.array([499.0, 500.0, 501.0, 0.0]), belief=np.arange(12.0).reshape(4, 3)
+    )
+    model.networks = [
+        SimpleNamespace(way=0, places=1),  # one place is an offer
+        SimpleNamespace(way=2, places=2),
+        SimpleNamespace(way=2, places=0),  # a full network does not hide another's places
+        SimpleNamespace(way=1, places=0),
+    ]
+    model.rng = FixedRng(np.full((3, 4), 0.5))
+    going_out.choose(model, np.array([2, 0, 1]))
+    assert list(seen["offered"]) == [True, False, True]
+    assert list(seen["can_pay"]) == [True, False, True]  # the price is 500
+    assert seen["belief"].tolist() == model.migrants.belief[[2, 0, 1]].tolist()
