@@ -8,7 +8,7 @@
 #
 # Not part of the default pytest run (about 20 min on 2 cores). It copies the work tree to a
 # scratch folder (the project's files are never touched), adds a [tool.mutmut] table to the
-# copy's pyproject.toml, runs `mutmut run` there with the lever, measure and behaviour tests,
+# copy's pyproject.toml, runs `mutmut run` there with the submodel, lever, measure and behaviour tests,
 # and prints the survivors. docs/testing.md lists them, each killed or explained.
 set -euo pipefail
 
