@@ -1,8 +1,9 @@
 """The project's errors, exit codes and its one stop-signal mechanism.
 
 Every layer may import this module; it imports nothing of the project. Library code raises the
-errors below and never names a command-line flag; the command line (``sim.cli``) turns them
-into one-line messages and exit codes:
+errors below and never names a command-line flag (it names a setting as :func:`setting` does,
+``<out>``); the command line (``sim.cli``) turns them into one-line messages naming its flags,
+and exit codes:
 
 - 0 success, 1 a run failed (:class:`RunFailed`), 2 bad input (:class:`BadInput` and its
   subclasses), 130 interrupted by Ctrl-C, 128 + the signal's number when stopped by SIGTERM
@@ -12,10 +13,11 @@ into one-line messages and exit codes:
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -49,6 +51,24 @@ def exit_code(signum: int) -> int:
 def one_line(text: str) -> str:
     """A message on one line: runs of whitespace (newlines too) become one space."""
     return " ".join(str(text).split())
+
+
+# --- settings named in messages -------------------------------------------------------------
+
+SETTING_MARK = re.compile(r"<([a-z][a-z_]*)>")
+"""How library text names a setting: its name in angle brackets (``<replicates>``)."""
+
+
+def setting(name: str) -> str:
+    """A setting as library text names it, ``<name>``: the library never names a command-line
+    flag; a face (``sim.cli``) shows each setting its own way (see :func:`name_settings`)."""
+    return f"<{name}>"
+
+
+def name_settings(text: str, words: Mapping[str, str]) -> str:
+    """``text`` with each setting named by ``words`` (``{"out": "--out"}``) in their wording;
+    other marks (and angle brackets that are not marks) are left as they are."""
+    return SETTING_MARK.sub(lambda m: words.get(m.group(1), m.group(0)), text)
 
 
 # --- the stop signals -----------------------------------------------------------------------

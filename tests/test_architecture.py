@@ -3,7 +3,9 @@ that run no model importing none of the heavy libraries."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -55,3 +57,44 @@ def test_validate_imports_no_heavy_library():
     heavy, rc = heavy_imports("validate", str(ROOT / "scenarios" / "baseline.toml"))
     assert rc == 0
     assert heavy == [], f"calais-sim validate imported {heavy}"
+
+
+# --- library code never names a flag ------------------------------------------------------------
+
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+ALLOWED_FLAGS = {
+    "sim/app/server.py": "the page's server is being reworked apart from this change (issue 10);"
+    " it passes Solara its own command line, and its --host/--port messages are to move to"
+    " sim/cli",
+    "sim/scenario/schema.py": "writes the scenario reference (docs/scenarios.md), a document"
+    " that shows the command line's --set",
+}
+"""Files allowed to hold flags in string values, and why. Documentation strings (a module's,
+class's or function's docstring, or the string under a constant) may show a command line
+anywhere: they are read by people, never printed as a message."""
+
+
+def documentation_strings(tree: ast.AST) -> set[int]:
+    """The ids of the string constants that stand alone as a statement: docstrings."""
+    return {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+
+
+def test_library_code_never_names_a_flag():
+    """Outside sim/cli, no string a program uses holds ``--word``: the library names a setting
+    (``<out>``, see sim.errors.setting) and the command line shows it as its flag."""
+    found = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name.startswith("sim/cli/") or name in ALLOWED_FLAGS:
+            continue
+        tree = ast.parse(path.read_text(), name)
+        docs = documentation_strings(tree)
+        for node in ast.walk(tree):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and id(node) not in docs and FLAG.search(text):
+                found.append(f"{name}:{node.lineno}: {text!r}")
+    assert not found, "\n".join(found)

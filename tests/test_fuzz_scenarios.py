@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.errors import setting
 from sim.params import SECTIONS
 from sim.scenario.loading import (
     MAX_DAYS,
@@ -804,4 +805,8 @@ def test_set_edge_cases(item, key):
         assert isinstance(result, Scenario), result
         round_trips(result)
     else:
-        assert isinstance(result, ScenarioError) and result.key == key and result.file == "--set"
+        assert (
+            isinstance(result, ScenarioError)
+            and result.key == key
+            and result.file == setting("overrides")
+        )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from sim.errors import setting
 from sim.measures.policies import EVENTS, POLICIES
 from sim.scenario.loading import ScenarioError, from_text, load_scenario, scenario_files
 
@@ -177,7 +178,7 @@ def test_extends_cycle_is_reported(tmp_path):
 def test_bad_set_values_are_named(item, words):
     with pytest.raises(ScenarioError, match=words) as info:
         load_scenario(SCENARIOS / "baseline.toml", [item])
-    assert info.value.file == "--set"
+    assert info.value.file == setting("overrides")
 
 
 def test_set_value_that_is_not_toml_is_a_string():

@@ -29,6 +29,7 @@ from sim.errors import (
     exit_code,
     handle_stop_signals,
     ignore_stop_signals,
+    name_settings,
     one_line,
     stop_signals,
 )
@@ -59,12 +60,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def flag_words(parser: argparse.ArgumentParser, command: str | None) -> dict[str, str]:
+    """How the command line names the settings of the library's messages: each option's
+    destination (``overrides``) by its long flag (``--set``; the last of several, so
+    ``--force``/``--overwrite`` is ``--overwrite``); the command's own options win."""
+    parsers = [parser]
+    for action in parser._actions:  # argparse keeps its subparsers in this private list only
+        if isinstance(action, argparse._SubParsersAction):
+            # every command's options (a message may point to another command), its own last
+            others = [p for name, p in action.choices.items() if name != command]
+            parsers += [*others, *([action.choices[command]] if command in action.choices else [])]
+    words: dict[str, str] = {}
+    for p in parsers:
+        for action in p._actions:
+            flags = [o for o in action.option_strings if o.startswith("--")]
+            if flags and action.dest != "help":
+                words[action.dest] = flags[-1]
+    return words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``calais-sim``; returns the exit code."""
     with stop_signals():
         try:
             parser = build_parser()
             args = parser.parse_args(argv)
+            words = flag_words(parser, args.command)
             try:
                 code = int(args.func(args) or 0)
                 check_stop()
@@ -72,10 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             except BadInput as exc:
                 if args.debug:
                     traceback.print_exc()
-                print(f"calais-sim: error: {one_line(str(exc))}", file=sys.stderr)
+                message = name_settings(str(exc), words)
+                print(f"calais-sim: error: {one_line(message)}", file=sys.stderr)
                 return EXIT_BAD_INPUT
             except RunFailed as exc:
-                print(f"calais-sim: {one_line(str(exc))}", file=sys.stderr)
+                print(f"calais-sim: {one_line(name_settings(str(exc), words))}", file=sys.stderr)
                 return EXIT_RUN_FAILED
             except Exception as exc:  # a failed run: one line, a traceback only on request
                 if args.debug:

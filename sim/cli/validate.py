@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from sim.cli.options import add_set_option
-from sim.errors import EXIT_BAD_INPUT, EXIT_OK
+from sim.errors import EXIT_BAD_INPUT, EXIT_OK, name_settings
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         scenario, errors, warnings = check_scenario(path, args.overrides)
         for exc in errors:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {name_settings(str(exc), {'overrides': '--set'})}", file=sys.stderr)
         if scenario is None:
             bad += 1
             continue

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.errors import UsageError, setting
 from sim.evidence.calibration import FREE, Free, Target
 from sim.evidence.defaults import ABC_OUT
 
@@ -145,7 +145,9 @@ def select_priors(keys: Sequence[str] | None) -> tuple[Prior, ...]:
     by_key = {p.key: p for p in PRIORS}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise UsageError(f"--parameters: {unknown[0]} has no prior (known: {', '.join(by_key)})")
+        raise UsageError(
+            f"{setting('parameters')}: {unknown[0]} has no prior (known: {', '.join(by_key)})"
+        )
     return tuple(by_key[k] for k in dict.fromkeys(keys))
 
 
@@ -251,8 +253,8 @@ def prepare(out: Path, settings: Settings, fresh: bool) -> tuple[str, int | None
     old = json.loads(run_file.read_text()) if run_file.exists() else None
     if old != settings.document():
         raise UsageError(
-            f"--out {out}: holds an inference with other settings ({run_file}); use another "
-            "folder, or --fresh to start again there"
+            f"{setting('out')} {out}: holds an inference with other settings ({run_file}); use "
+            f"another folder, or {setting('fresh')} to start again there"
         )
     history = History(url)
     ids = [int(run.id) for run in history.all_runs()]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import RunFailed, UsageError
+from sim.errors import RunFailed, UsageError, setting
 from sim.evidence import defaults
 
 METHODS = defaults.SENSITIVITY_METHODS
@@ -113,10 +113,10 @@ def sample(factors: Sequence[Factor], method: str, samples: int, seed: int) -> p
         x = morris_sample.sample(prob, samples, num_levels=4, seed=seed)
     elif method == "sobol":
         if samples & (samples - 1):
-            raise UsageError(f"--samples: Sobol needs a power of 2, not {samples}")
+            raise UsageError(f"{setting('samples')}: Sobol needs a power of 2, not {samples}")
         x = sobol_sample.sample(prob, samples, calc_second_order=False, seed=seed)
     else:
-        raise UsageError(f"--method: one of {', '.join(METHODS)}, not {method!r}")
+        raise UsageError(f"{setting('method')}: one of {', '.join(METHODS)}, not {method!r}")
     design = pd.DataFrame(x, columns=prob["names"])
     design.insert(0, "sample", np.arange(len(design), dtype=np.int64))
     return design
@@ -199,7 +199,7 @@ def replicate_means(
     if missing:
         raise UsageError(
             f"{len(missing)} design points have no finished run (samples {missing[:5]}...): "
-            "finish them with --resume"
+            f"finish them with {setting('resume')}"
         )
     means.columns = list(columns)
     return means
@@ -354,7 +354,7 @@ def run_analysis(
     if report.failed:
         raise RunFailed(
             f"{len(report.failed)} of {report.planned} runs failed ({report.failed[0][1]}); "
-            "run again with --resume"
+            f"run again with {setting('resume')}"
         )
     runs = load(out / "runs").runs
     indices = analyse(factors, method, design, runs, outcomes, seed)
@@ -371,13 +371,15 @@ def _check_out(out: Path, plan: dict[str, Any], resume: bool, overwrite: bool) -
     """Refuse an output directory that holds something else, or another analysis to resume."""
     if not out.exists():
         if resume:
-            raise UsageError(f"--resume: {out} holds no analysis to finish")
+            raise UsageError(f"{setting('resume')}: {out} holds no analysis to finish")
         return
     if not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
+        raise UsageError(f"{setting('out')} {out}: exists and is not a directory")
     if not (out / "problem.json").exists():
         if any(out.iterdir()):
-            raise UsageError(f"--out {out}: not empty and holds no analysis; choose another")
+            raise UsageError(
+                f"{setting('out')} {out}: not empty and holds no analysis; choose another"
+            )
         return
     if resume:
         try:
@@ -387,13 +389,13 @@ def _check_out(out: Path, plan: dict[str, Any], resume: bool, overwrite: bool) -
         if {k: old.get(k) for k in plan} != plan:
             raise UsageError(
                 f"{out} holds another analysis (other method, samples, seed, scenario, factors "
-                "or outcomes): resume it with the same options, or choose another --out"
+                f"or outcomes): resume it with the same options, or choose another {setting('out')}"
             )
         return
     manifest = out / "runs" / "manifest.json"
     state = json.loads(manifest.read_text()).get("state") if manifest.exists() else None
     if state != "complete" and not overwrite:
         raise UsageError(
-            f"{out} holds an unfinished analysis: add --resume to finish it, or --overwrite to "
-            "start again"
+            f"{out} holds an unfinished analysis: add {setting('resume')} to finish it, or "
+            f"{setting('overwrite')} to start again"
         )

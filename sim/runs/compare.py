@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import UsageError
+from sim.errors import UsageError, setting
 from sim.model.outcomes import OUTCOME_BY_NAME, OUTCOMES, Outcome
 from sim.runs import results as rf
 from sim.scenario.loading import suggest
@@ -136,13 +136,13 @@ def baseline_changes(results: rf.SweepResults, baseline: str) -> list[str]:
     leave the baseline the reference)."""
     manifest = results.manifest
     changed = [
-        f"--set {item}"
+        f"{setting('overrides')} {item}"
         for item in manifest.get("overrides", [])
         if item.split("=", 1)[0].strip().startswith("policies.")
     ]
     scope = manifest.get("grid_scope")
     keys = scope.get(baseline, []) if scope is not None else results.grid_keys
-    changed += [f"--grid {k}" for k in keys if k.strip().startswith("policies.")]
+    changed += [f"{setting('grid')} {k}" for k in keys if k.strip().startswith("policies.")]
     return changed
 
 
@@ -157,8 +157,8 @@ def check_baseline(results: rf.SweepResults, baseline: str, allow_changed: bool 
         raise UsageError(
             f"{results.folder}: the baseline '{baseline}' was changed by "
             f"{', '.join(changed)}, so it is no longer the reference (every difference would "
-            "be against a changed baseline); rerun without it, or add --allow-changed-baseline "
-            "to compare anyway"
+            "be against a changed baseline); rerun without it, or add "
+            f"{setting('allow_changed_baseline')} to compare anyway"
         )
 
 
@@ -196,7 +196,9 @@ def choose_outcomes(names: Sequence[str] | None, default: Sequence[str]) -> list
     chosen = []
     for name in names or default:
         if name not in OUTCOME_BY_NAME:
-            raise UsageError(f"--metric {name}: unknown outcome{suggest(name, OUTCOME_BY_NAME)}")
+            raise UsageError(
+                f"{setting('metric')} {name}: unknown outcome{suggest(name, OUTCOME_BY_NAME)}"
+            )
         chosen.append(OUTCOME_BY_NAME[name])
     return chosen
 
@@ -207,7 +209,9 @@ def choose_baseline(results: rf.SweepResults, name: str | None) -> str:
     if name is None:
         return "baseline" if "baseline" in names else names[0]
     if name not in names:
-        raise UsageError(f"--baseline {name}: no such scenario in the sweep{suggest(name, names)}")
+        raise UsageError(
+            f"{setting('baseline')} {name}: no such scenario in the sweep{suggest(name, names)}"
+        )
     return name
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import BadInput
+from sim.errors import BadInput, setting
 
 MANIFEST = "manifest.json"
 TIMESERIES = "timeseries.parquet"
@@ -46,7 +46,7 @@ MAX_NAME_BYTES = 255
 """Longest file or folder name most file systems take."""
 
 
-def check_out_folder(out: str | Path, option: str = "--out") -> None:
+def check_out_folder(out: str | Path, option: str = setting("out")) -> None:
     """Refuse an output folder that cannot be written, before anything runs.
 
     The folder must be a directory or not exist yet; every name in its path must fit the file
@@ -120,7 +120,7 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         except BlockingIOError:
             raise FolderBusy(
                 f"{folder}: another calais-sim process is writing into this folder; wait for it "
-                "to finish (or stop it), or choose another --out"
+                f"to finish (or stop it), or choose another {setting('out')}"
             ) from None
         yield
     finally:
@@ -746,7 +746,8 @@ def load(folder: str | Path, partial: bool = False) -> SweepResults:
         raise ResultsError(
             f"{folder}: the sweep was stopped before it finished ({have} of "
             f"{len(manifest['run_ids'])} runs); finish it with "
-            f"`calais-sim sweep --resume --out {folder}`, or load it with partial=True"
+            f"`calais-sim sweep {setting('resume')} {setting('out')} {folder}`, or load it with "
+            "partial=True"
         )
     if RUNS not in manifest.get("files", {}):
         raise ResultsError(f"{folder / MANIFEST}: lists no digest of {RUNS}")
@@ -796,7 +797,8 @@ def _check_runs(
     if not complete and not partial:
         raise ResultsError(
             f"{folder}: the sweep was stopped before it finished ({len(have)} of {len(planned)} "
-            f"runs); finish it with `calais-sim sweep --resume --out {folder}`, "
+            f"runs); finish it with `calais-sim sweep {setting('resume')} {setting('out')} "
+            f"{folder}`, "
             "or load it with partial=True"
         )
     names = set(manifest.get("scenarios", {}))

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import Interrupted, UsageError, check_stop, signals_held
+from sim.errors import Interrupted, UsageError, check_stop, setting, signals_held
 from sim.resources import package_path
 from sim.runs import results as rf
 from sim.scenario.loading import (
@@ -165,17 +165,19 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
         key = key.strip()
         values = [v.strip() for v in raw.split(",")]
         if not sep or not key or not all(values):
-            raise UsageError(f"--grid {item}: expected KEY=V1,V2,... (values split at commas)")
+            raise UsageError(
+                f"{setting('grid')} {item}: expected KEY=V1,V2,... (values split at commas)"
+            )
         try:
             parts = key_parts(key)
         except ScenarioError as exc:
-            raise UsageError(f"--grid {item}: {exc.message}") from None
+            raise UsageError(f"{setting('grid')} {item}: {exc.message}") from None
         if ".".join(parts) in RESERVED_GRID_KEYS:
-            raise UsageError(f"--grid {item}: '{key}' cannot vary within a sweep")
+            raise UsageError(f"{setting('grid')} {item}: '{key}' cannot vary within a sweep")
         if key in grid:
-            raise UsageError(f"--grid {item}: '{key}' is given twice")
+            raise UsageError(f"{setting('grid')} {item}: '{key}' is given twice")
         if len(set(values)) != len(values):
-            raise UsageError(f"--grid {item}: a value is repeated")
+            raise UsageError(f"{setting('grid')} {item}: a value is repeated")
         grid[key] = values
     return grid
 
@@ -240,8 +242,8 @@ class Sweep:
         for key in self.grid:
             if not any(grid_applies(s, key) for s in self.scenarios):
                 raise UsageError(
-                    f"--grid {key}: the measure is on in none of the scenarios, so the grid "
-                    "would change nothing"
+                    f"{setting('grid')} {key}: the measure is on in none of the scenarios, so the "
+                    "grid would change nothing"
                 )
         for scenario in self.scenarios:
             seen: set[str] = set()
@@ -253,7 +255,9 @@ class Sweep:
                 try:
                     at = scenario.with_overrides(f"{k}={v}" for k, v in point.items())
                 except ScenarioError as exc:
-                    exc.file = "--grid" if exc.file in ("--set", None) else exc.file
+                    exc.file = (
+                        setting("grid") if exc.file in (setting("overrides"), None) else exc.file
+                    )
                     exc.message = f"{exc.message} (scenario {scenario.name})"
                     raise
                 values = {k: document_value(at, k) for k in point}
@@ -303,7 +307,7 @@ class Sweep:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise UsageError(
                 f"manifest.json: not the plan of a sweep ({type(exc).__name__}: {exc}); "
-                "start again with the scenario files and --overwrite"
+                f"start again with the scenario files and {setting('overwrite')}"
             ) from None
 
 
@@ -564,15 +568,17 @@ def connect(scheduler: str) -> Any:
     except (OSError, ValueError):
         is_file = False
     if looks_like_file and not is_file:
-        raise UsageError(f"--scheduler {scheduler}: no such scheduler file")
+        raise UsageError(f"{setting('scheduler')} {scheduler}: no such scheduler file")
     address = scheduler_address(scheduler) if is_file else scheduler
     if "://" in address and not re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", address):
-        raise UsageError(f"--scheduler {scheduler}: not a scheduler address ({address!r})")
+        raise UsageError(
+            f"{setting('scheduler')} {scheduler}: not a scheduler address ({address!r})"
+        )
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise UsageError(
-            f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})"
+            f"{setting('scheduler')} {scheduler}: cannot reach the Dask scheduler ({exc})"
         ) from None
     try:
         _check_cluster(client)
@@ -593,7 +599,7 @@ def scheduler_address(path: str) -> str:
     Raises:
         UsageError: the file is not such a document; nothing is connected to.
     """
-    where = f"--scheduler {path}"
+    where = f"{setting('scheduler')} {path}"
     try:
         info = os.stat(path)
         if info.st_size > MAX_SCHEDULER_FILE_BYTES:
@@ -773,20 +779,23 @@ class SweepStore:
             if old is not None:
                 if old.get("state") == "complete" and not overwrite:
                     raise UsageError(
-                        f"{self.folder} holds a finished sweep: add --resume to keep its runs "
-                        "(only missing ones are made), or --force to start again"
+                        f"{self.folder} holds a finished sweep: add {setting('resume')} to keep "
+                        f"its runs (only missing ones are made), or {setting('overwrite')} to "
+                        "start again"
                     )
                 if old.get("state") != "complete" and not overwrite:
                     counts = old.get("counts", {})
                     raise UsageError(
                         f"{self.folder} holds an unfinished sweep "
                         f"({counts.get('ok', '?')} of {counts.get('planned', '?')} runs finished):"
-                        " add --resume to finish it, or --overwrite to start again"
+                        f" add {setting('resume')} to finish it, or {setting('overwrite')} to "
+                        "start again"
                     )
                 self._remove_old()
             elif any(p.is_file() and not p.name.startswith(".") for p in self._files()):
                 raise UsageError(
-                    f"{self.folder} is not empty and holds no sweep: choose another --out"
+                    f"{self.folder} is not empty and holds no sweep: choose another "
+                    f"{setting('out')}"
                 )
             self.manifest = {
                 **rf.base_manifest("sweep", self.command),
@@ -812,10 +821,11 @@ class SweepStore:
         try:
             old = rf.read_manifest(self.folder)
         except rf.ResultsError as exc:
-            raise UsageError(f"{exc}: choose another --out") from None
+            raise UsageError(f"{exc}: choose another {setting('out')}") from None
         if old.get("kind") != "sweep":
             raise UsageError(
-                f"{self.folder} holds other results (a {old.get('kind')!r}): choose another --out"
+                f"{self.folder} holds other results (a {old.get('kind')!r}): choose another "
+                f"{setting('out')}"
             )
         return old
 
@@ -828,8 +838,8 @@ class SweepStore:
             ]
             raise UsageError(
                 f"{self.folder} holds a different sweep (its {', '.join(what) or 'runs'} "
-                "differ): resume it with the same scenarios and options (or --resume alone), "
-                "or choose another --out"
+                f"differ): resume it with the same scenarios and options (or {setting('resume')} "
+                f"alone), or choose another {setting('out')}"
             )
         mine = rf.versions()
         theirs = old.get("versions", {})
@@ -841,13 +851,13 @@ class SweepStore:
         if differ:
             raise UsageError(
                 f"{self.folder}: the sweep was started with other versions ({', '.join(differ)}); "
-                "finish it with those, or start again with --overwrite"
+                f"finish it with those, or start again with {setting('overwrite')}"
             )
         if old.get("source_sha256") not in (None, source_digest()):
             print(
                 f"warning: calais-sim's code has changed since the sweep in {self.folder} was "
                 "started (same version number): runs made now may not match those made then; "
-                "--overwrite starts again",
+                "start it again to make every run with this code",
                 file=sys.stderr,
             )
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.errors import BadInput
+from sim.errors import BadInput, setting
 from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES, Measure
 from sim.params import SECTIONS, Spec, specs, value_type
 
@@ -370,12 +370,12 @@ def parse_assignment(item: str) -> tuple[list[str], Any]:
     key, sep, raw = split_assignment(item)
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"expected KEY=VALUE, not {describe(item)}", file="--set")
+        raise ScenarioError(f"expected KEY=VALUE, not {describe(item)}", file=setting("overrides"))
     parts = key_parts(key)
     if parts == ["extends"]:
         raise ScenarioError(
             "cannot be set on the command line (name the file to extend in the scenario)",
-            file="--set",
+            file=setting("overrides"),
             key=key,
         )
     raw = raw.strip()
@@ -383,7 +383,7 @@ def parse_assignment(item: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         value = raw
-    check_depth(value, "--set", ".".join(parts))
+    check_depth(value, setting("overrides"), ".".join(parts))
     return parts, value
 
 
@@ -398,7 +398,7 @@ def key_parts(key: str) -> list[str]:
     key = key.strip()
     parts = quoted_key(key) or [p.strip().strip('"') for p in key.split(".")]
     if any(not p for p in parts):
-        raise ScenarioError("empty part in the dotted key", file="--set", key=key)
+        raise ScenarioError("empty part in the dotted key", file=setting("overrides"), key=key)
     return parts
 
 
@@ -446,7 +446,9 @@ def apply_assignment(doc: dict[str, Any], item: str) -> str:
     for i, part in enumerate(parts[:-1]):
         nxt = table.setdefault(part, {})
         if not isinstance(nxt, dict):
-            raise ScenarioError("is not a table", file="--set", key=".".join(parts[: i + 1]))
+            raise ScenarioError(
+                "is not a table", file=setting("overrides"), key=".".join(parts[: i + 1])
+            )
         table = nxt
     table[parts[-1]] = value
     return ".".join(parts)
@@ -540,7 +542,7 @@ def build(
     def origin(key: str) -> str | None:
         for k in set_keys:
             if key == k or key.startswith(k + ".") or k.startswith(key + "."):
-                return "--set"
+                return setting("overrides")
         return source
 
     try:
