@@ -11,8 +11,9 @@ import pytest
 
 from sim.cli.main import main
 from sim.runs import compare as cmp
+from sim.runs.plan import plan_sweep
 from sim.runs.results import load
-from sim.runs.sweep import plan_sweep, run_sweep
+from sim.runs.sweep import run_sweep
 
 from .test_sweep import ROOT, SCENARIOS, TINY
 

@@ -16,8 +16,9 @@ from sim.cli.main import main
 from sim.errors import UsageError
 from sim.model.outcomes import MAIN_OUTCOMES, OUTCOMES
 from sim.runs import compare as cmp
+from sim.runs.plan import plan_sweep
 from sim.runs.results import load
-from sim.runs.sweep import plan_sweep, run_sweep
+from sim.runs.sweep import run_sweep
 
 from .test_sweep import SCENARIOS, TINY, TINY_SET, cli, damaged, truncate
 

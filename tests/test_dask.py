@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from sim.cli.main import main
-from sim.runs import sweep
+from sim.runs import executors
+from sim.runs import jobs as jobs_module
 from sim.runs.results import load
 
 from .test_sweep import PAIR, TINY_SET, group_members, same_numbers, small_sweep, wait_for
@@ -105,8 +106,8 @@ def test_jobs_reach_every_worker_by_address_and_match_in_process_runs(scheduler_
     jobs = small_sweep(replicates=4, days=10).jobs()
     with Client(address, timeout="30s") as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        results = list(sweep.execute(jobs, scheduler=client))
-    here = {job.run_id: sweep.run_one(job).frame for job in jobs}
+        results = list(executors.execute(jobs, scheduler=client))
+    here = {job.run_id: jobs_module.run_one(job).frame for job in jobs}
     assert sorted(r.job.run_id for r in results) == sorted(here)
     for result in results:
         assert result.ok

@@ -18,10 +18,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli.main import main
+from sim.errors import UsageError
+from sim.runs import cluster
+from sim.runs import jobs as jobs_module
 from sim.runs import results as rf
-from sim.runs import sweep
+from sim.runs.plan import plan_sweep
 from sim.runs.results import ResultsError, folder_lock, load
-from sim.runs.sweep import plan_sweep, run_sweep
+from sim.runs.sweep import run_sweep
 from sim.scenario.loading import (
     MAX_FILE_BYTES,
     TEXT_LIMITS,
@@ -255,7 +258,7 @@ def replace_value(path: Path, column: str, row: int, value: float) -> None:
 
 def test_a_stopped_sweep_records_the_digest_of_its_runs_table(finished, tmp_path, monkeypatch):
     out = tmp_path / "s"
-    real, calls = sweep.simulate, []
+    real, calls = jobs_module.simulate, []
 
     def stop_at_third(*args):
         calls.append(1)
@@ -263,7 +266,7 @@ def test_a_stopped_sweep_records_the_digest_of_its_runs_table(finished, tmp_path
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(sweep, "simulate", stop_at_third)
+    monkeypatch.setattr(jobs_module, "simulate", stop_at_third)
     plan = plan_sweep([BASELINE], 4, 3, [*TINY, "days=6"])
     with pytest.raises(KeyboardInterrupt):
         run_sweep(plan, out, workers=1, progress=False)
@@ -436,8 +439,8 @@ def test_a_scheduler_file_holding_garbage_is_refused_at_once(tmp_path, capsys, c
     path = tmp_path / "scheduler.json"
     path.write_bytes(content)
     started = time.monotonic()
-    with pytest.raises(sweep.UsageError, match="not a Dask scheduler file"):
-        sweep.connect(str(path))
+    with pytest.raises(UsageError, match="not a Dask scheduler file"):
+        cluster.connect(str(path))
     assert time.monotonic() - started < 5
 
 

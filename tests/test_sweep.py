@@ -17,9 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli.main import main
-from sim.runs import sweep
+from sim.runs import executors, store
+from sim.runs import jobs as jobs_module
+from sim.runs import plan as plan_module
+from sim.runs.plan import plan_sweep
 from sim.runs.results import ResultsError, SweepResults, load
-from sim.runs.sweep import plan_sweep, run_sweep
+from sim.runs.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -31,7 +34,7 @@ PAIR = [str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "port-fencing.toml")]
 
 def small_sweep(
     replicates: int = 3, days: int = 15, grid: dict | None = None, names=PAIR, seed: int = 11
-) -> sweep.Sweep:
+) -> plan_module.Sweep:
     """Two library scenarios, made tiny."""
     return plan_sweep(names, replicates, seed, [*TINY, f"days={days}"], grid)
 
@@ -78,8 +81,8 @@ def test_run_ids_are_the_same_whenever_the_sweep_is_planned():
     first, again = small_sweep(grid=grid).jobs(), small_sweep(grid=grid).jobs()
     assert [j.run_id for j in first] == [j.run_id for j in again]
     assert first[0].run_id.startswith("baseline__g") and first[0].run_id.endswith("__r000")
-    replanned = sweep.Sweep.from_manifest(small_sweep(grid=grid).manifest_fields()).jobs()
-    assert sweep.plan_digest(replanned) == sweep.plan_digest(first)
+    replanned = plan_module.Sweep.from_manifest(small_sweep(grid=grid).manifest_fields()).jobs()
+    assert store.plan_digest(replanned) == store.plan_digest(first)
 
 
 def test_default_root_seed_is_the_first_scenarios_seed():
@@ -97,7 +100,7 @@ def test_same_numbers_in_process_and_on_one_or_two_local_processes(tmp_path):
     run_sweep(plan, tmp_path / "two", workers=2, progress=False)
     in_process, two = load(tmp_path / "inproc"), load(tmp_path / "two")
     same_numbers(in_process, two)
-    one = {r.job.run_id: r.frame for r in sweep._on_processes(plan.jobs(), 1)}
+    one = {r.job.run_id: r.frame for r in executors._on_processes(plan.jobs(), 1)}
     for run_id, frame in one.items():
         mine = in_process.timeseries[in_process.timeseries["run_id"] == run_id]
         pd.testing.assert_frame_equal(
@@ -149,14 +152,14 @@ def test_result_files_record_seeds_versions_scenarios_and_summaries(tmp_path):
 def test_failed_run_is_recorded_the_others_finish_and_resume_runs_it_again(
     tmp_path, monkeypatch, capsys
 ):
-    real = sweep.simulate
+    real = jobs_module.simulate
 
     def breaks_once(text, entropy, spawn_key, days):
         if tuple(spawn_key) == (1,) and 'name = "port-fencing"' in text:
             raise RuntimeError("the model broke")
         return real(text, entropy, spawn_key, days)
 
-    monkeypatch.setattr(sweep, "simulate", breaks_once)
+    monkeypatch.setattr(jobs_module, "simulate", breaks_once)
     out = tmp_path / "s"
     args = ["sweep", *PAIR, "--replicates", "3", "--days", "10", *TINY_SET, "--out", str(out)]
     assert main([*args, "--workers", "1", "--quiet"]) == 1
@@ -174,7 +177,7 @@ def test_failed_run_is_recorded_the_others_finish_and_resume_runs_it_again(
     assert len(load(out).failed_runs) == 1
     before = {p.name: p.stat().st_mtime_ns for p in (out / "timeseries").iterdir()}
 
-    monkeypatch.setattr(sweep, "simulate", real)
+    monkeypatch.setattr(jobs_module, "simulate", real)
     assert main(["sweep", "--resume", "--out", str(out), "--workers", "1", "--quiet"]) == 0
     res = load(out)
     assert (res.runs["status"] == "ok").all() and len(res.runs) == 6
@@ -184,7 +187,7 @@ def test_failed_run_is_recorded_the_others_finish_and_resume_runs_it_again(
 
 
 def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch, capsys):
-    real, calls = sweep.simulate, []
+    real, calls = jobs_module.simulate, []
 
     def stop_at_fourth(*args):
         calls.append(1)
@@ -192,7 +195,7 @@ def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch,
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(sweep, "simulate", stop_at_fourth)
+    monkeypatch.setattr(jobs_module, "simulate", stop_at_fourth)
     out = tmp_path / "s"
     args = ["sweep", *PAIR, "--replicates", "3", "--days", "10", *TINY_SET, "--out", str(out)]
     assert main([*args, "--workers", "1", "--quiet"]) == 130
@@ -202,12 +205,12 @@ def test_stopped_sweep_keeps_its_runs_and_asks_for_resume(tmp_path, monkeypatch,
     with pytest.raises(ResultsError, match="stopped before it finished"):
         load(out)
 
-    monkeypatch.setattr(sweep, "simulate", real)
+    monkeypatch.setattr(jobs_module, "simulate", real)
     assert main([*args, "--quiet"]) == 2
     assert "add --resume" in capsys.readouterr().err
     assert main([*args, "--replicates", "4", "--resume", "--quiet"]) == 2
     assert "different sweep (its replicates differ)" in capsys.readouterr().err
-    monkeypatch.setattr(sweep, "source_digest", lambda: "the code as edited since")
+    monkeypatch.setattr(store, "source_digest", lambda: "the code as edited since")
     assert main([*args, "--resume", "--workers", "1", "--quiet"]) == 0
     printed = capsys.readouterr()
     assert "3 from before" in printed.out and "code has changed since the sweep" in printed.err

@@ -34,8 +34,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         load_targets,
         write_calibration,
     )
+    from sim.runs.executors import default_workers
     from sim.runs.results import command_line
-    from sim.runs.sweep import default_workers
     from sim.scenario.loading import load_scenario
 
     targets_path = Path(args.targets)

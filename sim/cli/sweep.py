@@ -22,7 +22,10 @@ DEFAULT_REPLICATES = 10
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
     from sim.runs import results as rf
-    from sim.runs.sweep import Stopped, Sweep, default_workers, parse_grid, plan_sweep, run_sweep
+    from sim.runs.executors import default_workers
+    from sim.runs.plan import Sweep, parse_grid, plan_sweep
+    from sim.runs.store import Stopped
+    from sim.runs.sweep import run_sweep
 
     out = Path(args.out)
     rf.check_out_folder(out)

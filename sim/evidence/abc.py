@@ -178,7 +178,7 @@ class Simulator:
 
     def __call__(self, particle: Mapping[str, float]) -> dict[str, float]:
         """Run once with a fresh seed at the particle's values."""
-        from sim.runs.sweep import scenario_from_text, simulate
+        from sim.runs.jobs import scenario_from_text, simulate
 
         values = values_of(self.priors, particle)
         scenario = scenario_from_text(self.text).with_overrides(
@@ -227,7 +227,7 @@ def sampler(workers: int | None, client: Any) -> Any:
     """pyabc's Dask sampler on a client, or its multicore sampler on local processes."""
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler
 
-    from sim.runs.sweep import default_workers
+    from sim.runs.executors import default_workers
 
     if client is not None:
         return DaskDistributedSampler(dask_client=client)

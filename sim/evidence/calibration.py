@@ -15,8 +15,8 @@ statistic in every replicate and its mean over the replicates, and minimises
 
 over the few parameters the figures cannot set directly (:data:`FREE`) with scipy's
 differential evolution; each generation's parameter vectors run as one batch through
-:func:`sim.sweep.execute` (local processes or a Dask cluster). The fitted values, rounded to
-:data:`SIGNIFICANT` significant digits, are written to ``sim/data/calibration.toml`` with
+:func:`sim.runs.executors.execute` (local processes or a Dask cluster). The fitted values,
+rounded to :data:`SIGNIFICANT` significant digits, are written to ``sim/data/calibration.toml`` with
 their provenance, and :mod:`sim.params` reads its defaults for these parameters from there.
 The fit is reported per target as a z-score and as the relative difference
 ``|model - record| / record`` (averaged over the targets, as Flee does).
@@ -455,12 +455,13 @@ class Evaluator:
         Raises:
             RunFailed: a run raised.
         """
-        from sim.runs import sweep
+        from sim.runs.executors import execute
+        from sim.runs.jobs import make_jobs
 
         designs = [(self.scenario_at(v).to_toml(), {"point": i}) for i, v in enumerate(vectors)]
-        jobs = sweep.make_jobs(designs, self.replicates, self.seed)
+        jobs = make_jobs(designs, self.replicates, self.seed)
         frames: dict[tuple[int, int], pd.DataFrame] = {}
-        with contextlib.closing(sweep.execute(jobs, self.workers, self.scheduler)) as results:
+        with contextlib.closing(execute(jobs, self.workers, self.scheduler)) as results:
             for result in results:
                 if not result.ok:
                     raise RunFailed(f"a calibration run failed: {result.error}")
@@ -480,7 +481,7 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
     if scheduler is None:
         yield None
         return
-    from sim.runs.sweep import connect
+    from sim.runs.cluster import connect
 
     client = connect(scheduler)
     try:

@@ -112,7 +112,7 @@ def run_calais(
     """
     from sim.model import CalaisModel
     from sim.model.outcomes import summarise
-    from sim.runs.sweep import replicate_seeds
+    from sim.runs.jobs import replicate_seeds
 
     overrides = [
         f"days={int(days)}",

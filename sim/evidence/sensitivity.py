@@ -9,7 +9,7 @@ points that differ in the dummy differ by chance alone, so an index no larger th
 dummy's cannot be told apart from noise.
 
 Every design point gets a sample index. The design is written first (``design.csv``, one row a
-sample, with ``problem.json``); the runs go through :func:`sim.sweep.run_jobs` (local processes
+sample, with ``problem.json``); the runs go through :func:`sim.runs.sweep.run_jobs` (local processes
 or a Dask cluster, files written as runs finish, ``--resume`` after a stop), each filed with its
 sample index; the replicate means are then joined to the design by that index, never by the
 order in which runs finished. Indices with their confidence intervals are written to
@@ -169,13 +169,13 @@ def plan_jobs(
 ) -> list[Any]:
     """Every run of the analysis: ``replicates`` runs a design point, filed with its sample
     index; points with the same dummy value share their seeds."""
-    from sim.runs import sweep
+    from sim.runs.jobs import make_jobs
 
     groups: dict[int, list[tuple[str, dict[str, int]]]] = {}
     rows = design.to_dict("records")
     for row, plan in zip(rows, designs(scenario, factors, design), strict=True):
         groups.setdefault(point_seed(seed, row), []).append(plan)
-    jobs = [job for s, plans in groups.items() for job in sweep.make_jobs(plans, replicates, s)]
+    jobs = [job for s, plans in groups.items() for job in make_jobs(plans, replicates, s)]
     return sorted(jobs, key=lambda j: (j.point["sample"], j.replicate))
 
 
@@ -315,8 +315,8 @@ def run_analysis(
         RunFailed: some runs failed (``--resume`` runs them again).
     """
     from sim.evidence.validation import png
-    from sim.runs import sweep
     from sim.runs.results import load, write_bytes, write_json
+    from sim.runs.sweep import run_jobs
 
     out = Path(out)
     samples = samples or DEFAULT_SAMPLES[method]
@@ -336,7 +336,7 @@ def run_analysis(
     write_json(out / "problem.json", {**plan, "problem": problem(factors)})
     write_bytes(out / "design.csv", design.to_csv(index=False).encode())
     jobs = plan_jobs(scenario, factors, design, replicates, seed)
-    report = sweep.run_jobs(
+    report = run_jobs(
         jobs,
         out / "runs",
         {

@@ -98,13 +98,14 @@ def validate(
     Raises:
         RunFailed: a run raised.
     """
-    from sim.runs import sweep
+    from sim.runs.executors import execute
+    from sim.runs.jobs import make_jobs
 
     days = max(days_needed(scenario.start_date, targets), _day(scenario, NIGHT_OF_27_JULY) + 1)
     scenario = scenario.with_overrides([f"days={days}"])
-    jobs = sweep.make_jobs([(scenario.to_toml(), {})], replicates, seed)
+    jobs = make_jobs([(scenario.to_toml(), {})], replicates, seed)
     frames: dict[int, pd.DataFrame] = {}
-    with contextlib.closing(sweep.execute(jobs, workers, scheduler)) as results:
+    with contextlib.closing(execute(jobs, workers, scheduler)) as results:
         for result in results:
             if not result.ok:
                 raise RunFailed(f"a validation run failed: {result.error}")

@@ -15,7 +15,8 @@ def replicate_spread(scenario: Any, replicates: int, workers: int | None) -> dic
 
     from sim.model.outcomes import summarise
     from sim.runs.compare import bootstrap_ci
-    from sim.runs.sweep import execute, make_jobs
+    from sim.runs.executors import execute
+    from sim.runs.jobs import make_jobs
 
     jobs = make_jobs([(scenario.to_toml(), {})], replicates, scenario.seed)
     runs = {}

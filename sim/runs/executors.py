@@ -1,0 +1,154 @@
+"""Where runs are made: in this process, in local worker processes, or on a Dask cluster.
+
+:func:`execute` runs jobs and yields their results as they finish; every executor sends the
+same function, :func:`sim.runs.jobs.run_one`, to its workers. The Dask cluster is reached
+through :mod:`sim.runs.cluster`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UsageError, signals_held
+from sim.runs.cluster import on_dask
+from sim.runs.jobs import Job, RunResult, failed, run_one
+
+
+def _init_worker(parent: int) -> None:
+    """Start a local worker: import the model once, ignore Ctrl-C (the parent stops workers),
+    and exit if the parent dies (a killed sweep leaves no workers behind)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim.model import default_map
+
+    default_map()
+    born = _process_start(parent)
+
+    def watch() -> None:
+        while born is not None and _process_start(parent) == born:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _process_start(pid: int) -> str | None:
+    """When a living process started (None once it is gone or a zombie): a PID that is reused
+    by a later process gives another start."""
+    if not Path("/proc/self/stat").exists():  # no /proc: whether the PID exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "alive"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if stat[0] in ("Z", "X") else stat[19]
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def execute(
+    jobs: Sequence[Job], workers: int | None = None, scheduler: Any = None
+) -> Iterator[RunResult]:
+    """Run jobs and yield their results as they finish (in no particular order).
+
+    Args:
+        jobs: what to run.
+        workers: local worker processes (default: one per CPU); 1 runs in this process.
+        scheduler: a Dask scheduler's address (``tcp://host:port``), a scheduler file, or a
+            ``distributed.Client``; when given, the runs go to that cluster and ``workers`` is
+            ignored.
+
+    Close the iterator (``contextlib.closing``) to stop early: the workers are stopped.
+    """
+    if scheduler is not None:
+        return on_dask(jobs, scheduler)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1, not {workers}")
+    if workers == 1 or len(jobs) <= 1:
+        return (run_one(job) for job in jobs)
+    return _on_processes(jobs, min(workers, len(jobs)))
+
+
+def _pool(workers: int) -> Any:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: workers start from a clean process that has imported the model once, rather
+    # than from a copy of this one (which may hold threads: the progress bar's, Dask's).
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.model"])
+    else:
+        ctx = mp.get_context("spawn")
+    return ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+
+
+def _stop_pool(pool: Any) -> None:
+    # Python 3.12 has no public way to stop a busy worker: terminate them by their handles,
+    # before the pool is shut down (a worker still starting would miss the pool's queues).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = list(jobs)
+    restarts = 0
+    while todo:
+        pool, finished = None, False
+        try:
+            with signals_held():  # a stop while workers start would leave one half-started
+                pool = _pool(workers)
+                pending = {pool.submit(run_one, job): job for job in todo}
+            broken: list[Job] = []
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(job)
+                        continue
+                    except Exception as exc:  # a result that could not be sent back
+                        result = failed(job, f"{type(exc).__name__}: {exc}")
+                    yield result
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            elif pool is not None:
+                _stop_pool(pool)
+        todo = broken
+        if todo:
+            restarts += 1
+            if restarts > 2:
+                for job in todo:
+                    yield failed(job, "a worker process died while running it (three times)")
+                return
