@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from sim.evidence import abc
-from sim.evidence.calibration import FREE, Target
+from sim.evidence.calibration import FREE
 from sim.evidence.defaults import ABC_PRIORS
 from sim.evidence.posterior import weighted_quantile, write_posterior
+from sim.evidence.targets import Target
 from sim.model import CalaisModel
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS

@@ -13,7 +13,10 @@ import pytest
 
 from sim import params
 from sim.cli.main import main
+from sim.errors import UsageError
 from sim.evidence import calibration as cal
+from sim.evidence import calibration_file
+from sim.evidence import targets as targets_module
 from sim.params import CALIBRATED, SECTIONS, specs
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
@@ -38,7 +41,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_targets_file_loads_with_both_roles_and_known_outcomes():
-    targets = cal.load_targets()
+    targets = targets_module.load_targets()
     roles = {t.role for t in targets}
     assert roles == {"calibration", "validation"}
     names = [t.name for t in targets]
@@ -70,8 +73,8 @@ def test_bad_targets_files_are_refused_with_a_message_naming_file_target_and_key
     tmp_path, change, says
 ):
     path = write(tmp_path, GOOD.replace(*change))
-    with pytest.raises(cal.TargetsError) as err:
-        cal.load_targets(path)
+    with pytest.raises(targets_module.TargetsError) as err:
+        targets_module.load_targets(path)
     assert str(path) in str(err.value)
     assert says in str(err.value)
 
@@ -84,7 +87,7 @@ def test_a_bad_targets_file_is_bad_input_on_the_command_line(tmp_path, capsys):
     assert not (tmp_path / "c.toml").exists()
 
 
-def _target(**kw) -> cal.Target:
+def _target(**kw) -> targets_module.Target:
     base = dict(
         name="t",
         role="calibration",
@@ -96,7 +99,7 @@ def _target(**kw) -> cal.Target:
         sd=1.0,
         source="s",
     )
-    return cal.Target(**{**base, **kw})
+    return targets_module.Target(**{**base, **kw})
 
 
 def test_a_targets_statistic_adds_its_outcomes_and_summarises_its_window():
@@ -108,7 +111,7 @@ def test_a_targets_statistic_adds_its_outcomes_and_summarises_its_window():
     assert _target().statistic(run) == both[1:4].sum()
     assert _target(summary="mean").statistic(run) == pytest.approx(both[1:4].mean())
     assert _target(summary="last").statistic(run) == both[3]
-    with pytest.raises(cal.UsageError, match="not within the run"):
+    with pytest.raises(UsageError, match="not within the run"):
         _target(end=dt.date(2015, 6, 30)).statistic(run)
 
 
@@ -116,7 +119,7 @@ SMALL_POP = ("population.initial_migrants=600", "population.daily_arrivals=30")
 
 
 def test_objective_is_lower_at_the_fitted_values_than_at_a_bad_vector():
-    targets = [t for t in cal.load_targets() if t.role == "calibration"]
+    targets = [t for t in targets_module.load_targets() if t.role == "calibration"]
     scenario = load_scenario(SCENARIOS / "calais-2015.toml")
     evaluator = cal.Evaluator(scenario, targets, replicates=2, seed=7, workers=1)
     fitted = {p.key: getattr(_section(p.key), p.key.split(".")[1]) for p in cal.FREE}
@@ -141,7 +144,7 @@ def test_a_tiny_calibration_recovers_parameters_that_made_a_synthetic_record():
     )
     windows = {"migrants_present": (20, 29), "attempts_total": (20, 29)}
     shell = [
-        cal.Target(
+        targets_module.Target(
             name=o,
             role="calibration",
             outcomes=(o,),
@@ -191,12 +194,12 @@ def test_the_fitted_defaults_are_what_params_uses():
 
 
 def test_the_calibration_file_records_how_it_was_made():
-    doc = cal.read_calibration()
+    doc = calibration_file.read_calibration()
     method = doc["method"]
     for field in ("command", "date", "seed", "replicates", "runs", "scenario", "optimiser"):
         assert field in method, field
     assert {"calais_sim", "mesa", "numpy", "scipy"} <= set(doc["versions"])
-    calibration_targets = {t.name for t in cal.load_targets() if t.role == "calibration"}
+    calibration_targets = {t.name for t in targets_module.load_targets() if t.role == "calibration"}
     assert set(doc["fit"]) == calibration_targets
     for fit in doc["fit"].values():
         assert fit["z"] == pytest.approx((fit["model_mean"] - fit["record"]) / fit["sd"], abs=1e-3)
@@ -249,7 +252,7 @@ def test_validation_command_compares_every_target_and_writes_the_figures(tmp_pat
     assert (out / "validation_table.md").exists() and (out / "img" / "validation.png").exists()
     assert not (out / "validation.md").exists()
     table = (docs / "validation_table.md").read_text()
-    for t in cal.load_targets():
+    for t in targets_module.load_targets():
         assert f"`{t.name}`" in table
     assert "out of sample" in table
     assert "27/28 July" in table

@@ -23,17 +23,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from sim.cli.calibrate_abc import cmd_abc
 
         return cmd_abc(args)
-    from sim.evidence.calibration import (
-        FREE,
-        SIGNIFICANT,
-        Evaluator,
-        calibration_document,
-        dask_client,
-        fit,
-        fit_table,
-        load_targets,
-        write_calibration,
-    )
+    from sim.evidence.calibration import FREE, SIGNIFICANT, Evaluator, dask_client, fit
+    from sim.evidence.calibration_file import calibration_document, fit_table, write_calibration
+    from sim.evidence.targets import load_targets
     from sim.runs.executors import default_workers
     from sim.runs.results import command_line
     from sim.scenario.loading import load_scenario

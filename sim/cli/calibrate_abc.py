@@ -22,8 +22,9 @@ from sim.evidence.defaults import (
 def cmd_abc(args: argparse.Namespace) -> int:
     """``calais-sim calibrate --method abc``: the posterior of the priors given the record."""
     from sim.evidence.abc import DATABASE, Settings, Simulator, infer, select_priors
-    from sim.evidence.calibration import dask_client, days_needed, load_targets
+    from sim.evidence.calibration import dask_client
     from sim.evidence.posterior import write_posterior
+    from sim.evidence.targets import days_needed, load_targets
     from sim.scenario.loading import load_scenario
 
     targets = [t for t in load_targets(args.targets) if t.role == "calibration"]

@@ -16,7 +16,8 @@ def cmd_validation(args: argparse.Namespace) -> int:
     """Compare the calibrated 2015 scenario with every target of the record; write the
     figures and the table into --out (default results/validation), and into docs/ (the
     figures, the table and the blocks of docs/validation.md) only with --update-docs."""
-    from sim.evidence.calibration import dask_client, load_targets
+    from sim.evidence.calibration import dask_client
+    from sim.evidence.targets import load_targets
     from sim.evidence.validation import (
         calibrated_scenario,
         pinned,

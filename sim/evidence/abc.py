@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 
 from sim.errors import UsageError, setting
-from sim.evidence.calibration import FREE, Free, Target
+from sim.evidence.calibration import FREE, Free
 from sim.evidence.defaults import ABC_OUT
+from sim.evidence.targets import Target
 
 DEFAULT_OUT = Path(ABC_OUT)
 DATABASE = "abc.db"

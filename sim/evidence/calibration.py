@@ -1,289 +1,66 @@
-"""Calibration to the 2015 record: targets, their statistics, the objective and the fit.
-
-The record is ``sim/data/targets.toml``: each target names an outcome column (or several to add
-up), a window of dates, how the window is summarised (``mean`` a day, ``sum``, or ``last``
-day), the recorded value and its uncertainty (one standard deviation). Targets with
-``role = "calibration"`` are fitted; those with ``role = "validation"`` never are (see
-``sim/evidence/validation.py``).
+"""Calibration to the 2015 record: the free parameters, the objective's evaluation and the fit.
 
 ``calais-sim calibrate`` runs the ``calais-2015`` scenario for as many days as the calibration
-targets need, ``R`` times at every parameter vector with the same seeds (common random numbers:
-replicate ``i`` of every vector uses child ``i`` of one root seed), takes each target's
-statistic in every replicate and its mean over the replicates, and minimises
+targets (:mod:`sim.evidence.targets`) need, ``R`` times at every parameter vector with the same
+seeds (common random numbers: replicate ``i`` of every vector uses child ``i`` of one root
+seed), takes each target's statistic in every replicate and its mean over the replicates, and
+minimises
 
     objective = sum over the calibration targets of ((replicate mean - value) / sd) ** 2
 
 over the few parameters the figures cannot set directly (:data:`FREE`) with scipy's
 differential evolution; each generation's parameter vectors run as one batch through
 :func:`sim.runs.executors.execute` (local processes or a Dask cluster). The fitted values,
-rounded to :data:`SIGNIFICANT` significant digits, are written to ``sim/data/calibration.toml`` with
-their provenance, and :mod:`sim.params` reads its defaults for these parameters from there.
-The fit is reported per target as a z-score and as the relative difference
-``|model - record| / record`` (averaged over the targets, as Flee does).
+rounded to :data:`SIGNIFICANT` significant digits, are written to ``sim/data/calibration.toml``
+with their provenance (:mod:`sim.evidence.calibration_file`), and :mod:`sim.params` reads its
+defaults for these parameters from there.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import math
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import RunFailed, UsageError
+from sim.errors import RunFailed
 from sim.evidence import defaults
+from sim.evidence.targets import (
+    Target,
+    TargetFit,
+    averaged_relative_difference,
+    days_needed,
+    objective,
+    target_fits,
+)
 from sim.resources import package_path
 
 DATA = package_path("data")
-ROLES = ("calibration", "validation")
-SUMMARIES = ("mean", "sum", "last")
-TARGET_KEYS = ("role", "outcome", "start", "end", "summary", "value", "sd", "source")
+
+
 SIGNIFICANT = 3
 """Significant digits kept in the fitted values (the fit is far less precise than that)."""
-TARGETS_FILE = defaults.TARGETS_FILE
+
+
 CALIBRATION_FILE = defaults.CALIBRATION_FILE
+
+
 SCENARIO_FILE = defaults.SCENARIO_FILE
+
+
 DEFAULT_REPLICATES = defaults.CALIBRATE_REPLICATES
+
+
 DEFAULT_POPSIZE = defaults.CALIBRATE_POPSIZE
+
+
 DEFAULT_MAXITER = defaults.CALIBRATE_MAXITER
-
-
-class TargetsError(UsageError):
-    """A targets file that cannot be used: names the file, the target and what is wrong."""
-
-
-# --- targets ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """One figure of the record the model is compared with.
-
-    Attributes:
-        name: the target's key in the file.
-        role: ``calibration`` (fitted) or ``validation`` (compared only).
-        outcomes: the daily outcome columns added up.
-        start, end: the window of dates, both included (a model day's date is its evening's).
-        summary: ``mean`` a day over the window, ``sum`` over it, or the ``last`` day.
-        value: the recorded value.
-        sd: its uncertainty, one standard deviation.
-        source: where the figure comes from.
-    """
-
-    name: str
-    role: Literal["calibration", "validation"]
-    outcomes: tuple[str, ...]
-    start: dt.date
-    end: dt.date
-    summary: Literal["mean", "sum", "last"]
-    value: float
-    sd: float
-    source: str
-
-    @property
-    def label(self) -> str:
-        """The outcome(s) as text: ``a`` or ``a + b``."""
-        return " + ".join(self.outcomes)
-
-    def statistic(self, frame: pd.DataFrame) -> float:
-        """The target's statistic in one run's daily frame.
-
-        Raises:
-            UsageError: the run does not cover the window, or lacks an outcome column.
-        """
-        missing = [c for c in self.outcomes if c not in frame.columns]
-        if missing:
-            raise UsageError(
-                f"target {self.name}: the model has no outcome {', '.join(missing)} "
-                "(see sim/model/outcomes.py)"
-            )
-        dates = pd.to_datetime(frame["date"])
-        first, last = dates.iloc[0].date(), dates.iloc[-1].date()
-        if self.start < first or self.end > last:
-            raise UsageError(
-                f"target {self.name}: its window {self.start} - {self.end} is not within the "
-                f"run ({first} - {last})"
-            )
-        inside = (dates >= pd.Timestamp(self.start)) & (dates <= pd.Timestamp(self.end))
-        daily = frame.loc[inside, list(self.outcomes)].to_numpy(dtype=float).sum(axis=1)
-        if self.summary == "mean":
-            return float(daily.mean())
-        if self.summary == "sum":
-            return float(daily.sum())
-        return float(daily[-1])
-
-
-def load_targets(
-    path: str | Path = TARGETS_FILE, columns: Sequence[str] | None = None
-) -> tuple[Target, ...]:
-    """Read and check a targets file.
-
-    Args:
-        path: the TOML file.
-        columns: the outcome columns a target may name (default: every outcome of
-            :data:`sim.metrics.OUTCOMES`).
-
-    Raises:
-        TargetsError: the file is missing, not TOML, or a target is malformed (the message names
-            the file, the target and the key).
-    """
-    from sim.model.outcomes import OUTCOME_BY_NAME
-
-    path = Path(path)
-    known = set(OUTCOME_BY_NAME if columns is None else columns)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetsError(f"{path}: cannot read the file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TargetsError(f"{path}: not valid TOML ({exc})") from None
-    extra = sorted(set(doc) - {"targets"})
-    if extra:
-        raise TargetsError(f"{path}: {extra[0]}: unknown key (only [targets.NAME] tables)")
-    table = doc.get("targets")
-    if not isinstance(table, dict) or not table:
-        raise TargetsError(f"{path}: no [targets.NAME] tables")
-    return tuple(_target(path, name, body, known) for name, body in table.items())
-
-
-def _target(path: Path, name: str, body: Any, known: set[str]) -> Target:
-    def fail(key: str | None, why: str) -> TargetsError:
-        where = f"targets.{name}" + (f".{key}" if key else "")
-        return TargetsError(f"{path}: {where}: {why}")
-
-    if not isinstance(body, dict):
-        raise fail(None, "must be a table")
-    for key in body:
-        if key not in TARGET_KEYS:
-            raise fail(key, f"unknown key (a target has {', '.join(TARGET_KEYS)})")
-    for key in TARGET_KEYS:
-        if key not in body:
-            raise fail(key, "missing")
-    if body["role"] not in ROLES:
-        raise fail("role", f"must be one of {', '.join(ROLES)}, not {body['role']!r}")
-    outcome = body["outcome"]
-    outcomes = (outcome,) if isinstance(outcome, str) else outcome
-    if (
-        not isinstance(outcomes, list | tuple)
-        or not outcomes
-        or not all(isinstance(o, str) for o in outcomes)
-    ):
-        raise fail("outcome", "must be an outcome's name or a non-empty list of names")
-    for o in outcomes:
-        if o not in known:
-            raise fail(
-                "outcome", f"{o!r} is not an outcome of the model (see sim/model/outcomes.py)"
-            )
-    if len(set(outcomes)) != len(outcomes):
-        raise fail("outcome", "names an outcome twice")
-    for key in ("start", "end"):
-        if not isinstance(body[key], dt.date) or isinstance(body[key], dt.datetime):
-            raise fail(key, f"must be a date such as 2015-07-01, not {body[key]!r}")
-    if body["end"] < body["start"]:
-        raise fail("end", f"is before start ({body['start']})")
-    if body["summary"] not in SUMMARIES:
-        raise fail("summary", f"must be one of {', '.join(SUMMARIES)}, not {body['summary']!r}")
-    for key in ("value", "sd"):
-        v = body[key]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise fail(key, f"must be a finite number, not {v!r}")
-    if body["value"] <= 0:
-        raise fail("value", "must be above 0 (fit is reported relative to it)")
-    if body["sd"] <= 0:
-        raise fail("sd", "must be above 0")
-    if not isinstance(body["source"], str) or not body["source"].strip():
-        raise fail("source", "must name where the figure comes from")
-    return Target(
-        name=name,
-        role=body["role"],
-        outcomes=tuple(outcomes),
-        start=body["start"],
-        end=body["end"],
-        summary=body["summary"],
-        value=float(body["value"]),
-        sd=float(body["sd"]),
-        source=body["source"].strip(),
-    )
-
-
-def days_needed(start: dt.date, targets: Sequence[Target]) -> int:
-    """Days a run from ``start`` must last to cover every target's window.
-
-    Raises:
-        UsageError: a window starts before ``start``.
-    """
-    early = [t for t in targets if t.start < start]
-    if early:
-        raise UsageError(
-            f"target {early[0].name} starts on {early[0].start}, before the scenario ({start})"
-        )
-    return max((t.end - start).days + 1 for t in targets)
-
-
-# --- the fit's quality --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetFit:
-    """How the model's replicates compare with one target."""
-
-    target: Target
-    values: np.ndarray
-    """The statistic in each replicate."""
-
-    @property
-    def mean(self) -> float:
-        """Mean over the replicates."""
-        return float(np.mean(self.values))
-
-    @property
-    def spread(self) -> float:
-        """Standard deviation over the replicates (0 with one replicate)."""
-        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
-
-    @property
-    def z(self) -> float:
-        """(replicate mean - value) / sd."""
-        return (self.mean - self.target.value) / self.target.sd
-
-    @property
-    def relative_difference(self) -> float:
-        """|replicate mean - value| / value, Flee's measure."""
-        return abs(self.mean - self.target.value) / self.target.value
-
-    def interval(self, level: float = 0.95) -> tuple[float, float]:
-        """The central ``level`` range of the replicates' values."""
-        q = (1 - level) / 2
-        lo, hi = np.quantile(self.values, [q, 1 - q])
-        return float(lo), float(hi)
-
-
-def objective(fits: Sequence[TargetFit]) -> float:
-    """Sum of squared z-scores of the replicate means."""
-    return float(sum(f.z**2 for f in fits))
-
-
-def averaged_relative_difference(fits: Sequence[TargetFit]) -> float:
-    """Mean of |model - record| / record over the targets (Flee's validation measure)."""
-    return float(np.mean([f.relative_difference for f in fits]))
-
-
-def target_fits(frames: Sequence[pd.DataFrame], targets: Sequence[Target]) -> list[TargetFit]:
-    """Each target's statistic in every replicate's frame."""
-    return [TargetFit(t, np.array([t.statistic(f) for f in frames])) for t in targets]
-
-
-# --- free parameters ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -393,9 +170,6 @@ def round_significant(value: float, digits: int = SIGNIFICANT) -> float:
     return float(f"{value:.{digits - 1}e}")
 
 
-# --- evaluating parameter vectors ---------------------------------------------------------
-
-
 @dataclass
 class Evaluation:
     """The model at one parameter vector: every replicate's statistic for every target."""
@@ -490,9 +264,6 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
         client.close()
 
 
-# --- the fit ------------------------------------------------------------------------------
-
-
 @dataclass
 class Calibration:
     """What a calibration found, and how."""
@@ -543,10 +314,44 @@ def fit(
         seed: seeds the optimiser's own random choices.
         report: called with a line of progress after each generation.
     """
-    from scipy.optimize import differential_evolution
-
     free = tuple(free)
     started = time.perf_counter()
+    best, history = search(evaluator, free, popsize, maxiter, seed, report, started)
+    start = {p.key: p.start for p in free}
+    fitted, at_start = evaluator.evaluate([assignments(free, best), assignments(free, start)])
+    return Calibration(
+        free=free,
+        fitted=fitted,
+        start=at_start,
+        replicates=evaluator.replicates,
+        seed=evaluator.seed,
+        days=evaluator.days,
+        scenario=evaluator.scenario.name,
+        scenario_sha256=hashlib.sha256(evaluator.scenario.to_toml().encode()).hexdigest(),
+        targets_sha256="",
+        popsize=popsize,
+        maxiter=maxiter,
+        generations=len(history),
+        evaluations=evaluator.evaluations,
+        runs=evaluator.runs,
+        seconds=time.perf_counter() - started,
+        history=history,
+    )
+
+
+def search(
+    evaluator: Evaluator,
+    free: Sequence[Free],
+    popsize: int,
+    maxiter: int,
+    seed: int,
+    report: Callable[[str], None] | None,
+    started: float,
+) -> tuple[dict[str, float], list[float]]:
+    """The differential evolution of :func:`fit`: the best vector found, rounded to
+    :data:`SIGNIFICANT` digits, and the search's best objective after each generation."""
+    from scipy.optimize import differential_evolution
+
     history: list[float] = []
 
     def vectors(units: np.ndarray) -> list[dict[str, float]]:
@@ -588,158 +393,8 @@ def fit(
         callback=generation,
     )
     best = {p.key: round_significant(p.from_unit(u)) for p, u in zip(free, result.x, strict=True)}
-    start = {p.key: p.start for p in free}
-    fitted, at_start = evaluator.evaluate([assignments(free, best), assignments(free, start)])
-    return Calibration(
-        free=free,
-        fitted=fitted,
-        start=at_start,
-        replicates=evaluator.replicates,
-        seed=evaluator.seed,
-        days=evaluator.days,
-        scenario=evaluator.scenario.name,
-        scenario_sha256=hashlib.sha256(evaluator.scenario.to_toml().encode()).hexdigest(),
-        targets_sha256="",
-        popsize=popsize,
-        maxiter=maxiter,
-        generations=len(history),
-        evaluations=evaluator.evaluations,
-        runs=evaluator.runs,
-        seconds=time.perf_counter() - started,
-        history=history,
-    )
+    return best, history
 
 
 def _power_of_two(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
-
-
-# --- the calibration file -----------------------------------------------------------------
-
-
-def calibration_document(cal: Calibration, command: Sequence[str]) -> dict[str, Any]:
-    """The content of ``calibration.toml``: fitted values, bounds, objective, fit, provenance."""
-    from sim.runs.results import versions
-
-    return {
-        "method": {
-            "objective": "sum over the calibration targets of ((replicate mean - value) / sd)^2",
-            "optimiser": "scipy.optimize.differential_evolution (search on [0, 1] per "
-            "parameter, log scale where noted; not polished)",
-            "popsize": cal.popsize,
-            "maxiter": cal.maxiter,
-            "generations": cal.generations,
-            "evaluations": cal.evaluations,
-            "runs": cal.runs,
-            "seconds": round(cal.seconds, 1),
-            "replicates": cal.replicates,
-            "seed": cal.seed,
-            "seeds": f"replicate i of every vector uses child i of SeedSequence({cal.seed})",
-            "scenario": cal.scenario,
-            "scenario_sha256": cal.scenario_sha256,
-            "days": cal.days,
-            "targets_sha256": cal.targets_sha256,
-            "rounding": f"fitted values rounded to {SIGNIFICANT} significant digits, "
-            "then evaluated again",
-            "command": " ".join(command),
-            "date": dt.datetime.now(dt.UTC).replace(microsecond=0),
-        },
-        "versions": versions(),
-        "result": {
-            "objective": round(cal.fitted.objective, 4),
-            "objective_at_start": round(cal.start.objective, 4),
-            "averaged_relative_difference": round(cal.fitted.ard, 4),
-            "averaged_relative_difference_at_start": round(cal.start.ard, 4),
-        },
-        "parameters": parameter_entries(cal),
-        "fit": {
-            f.target.name: {
-                "outcome": f.target.label,
-                "window": f"{f.target.start} - {f.target.end}",
-                "summary": f.target.summary,
-                "record": f.target.value,
-                "sd": f.target.sd,
-                "model_mean": round(f.mean, 4),
-                "model_sd": round(f.spread, 4),
-                "z": round(f.z, 4),
-                "relative_difference": round(f.relative_difference, 4),
-                "model_mean_at_start": round(s.mean, 4),
-            }
-            for f, s in zip(cal.fitted.fits, cal.start.fits, strict=True)
-        },
-    }
-
-
-def parameter_entries(cal: Calibration) -> dict[str, dict[str, Any]]:
-    """Each fitted key's entry in ``calibration.toml``: value, bounds, scale, start, why."""
-    out: dict[str, dict[str, Any]] = {}
-    for p in cal.free:
-        out[p.key] = {
-            "value": cal.fitted.values[p.key],
-            "lo": p.lo,
-            "hi": p.hi,
-            "scale": "log" if p.log else "linear",
-            "start": p.start,
-            "why": p.why,
-        }
-        for key in p.also:
-            out[key] = {**out[p.key], "tied_to": p.key, "why": f"takes the value of {p.key}"}
-    return out
-
-
-HEADER = (
-    "# Written by `calais-sim calibrate`: the fitted defaults of sim/params.py and how they were\n"
-    "# found. Do not edit by hand: run the command again (see docs/validation.md).\n\n"
-)
-
-
-def write_calibration(path: str | Path, document: Mapping[str, Any]) -> None:
-    """Write a calibration document as TOML, atomically."""
-    from sim.runs.results import write_bytes
-    from sim.scenario.loading import dumps_toml
-
-    write_bytes(path, (HEADER + dumps_toml(document)).encode())
-
-
-def read_calibration(path: str | Path = CALIBRATION_FILE) -> dict[str, Any]:
-    """Read a calibration file.
-
-    Raises:
-        UsageError: the file is missing or not TOML.
-    """
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no calibration yet (run calais-sim calibrate)") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the calibration ({exc})") from None
-
-
-def fitted_overrides(path: str | Path = CALIBRATION_FILE) -> list[str]:
-    """The fitted values as ``KEY=VALUE`` assignments, to apply them to any scenario."""
-    doc = read_calibration(path)
-    return [f"{key}={entry['value']!r}" for key, entry in doc.get("parameters", {}).items()]
-
-
-# --- reporting ----------------------------------------------------------------------------
-
-
-def fit_table(fits: Sequence[TargetFit], start: Sequence[TargetFit] | None = None) -> str:
-    """The fit per target as a text table, with the averaged relative difference."""
-    head = f"{'target':<28}{'record':>10}{'sd':>8}{'model':>10}{'z':>7}{'|rel. diff.|':>14}"
-    if start is not None:
-        head += f"{'hand-set':>10}"
-    lines = [head]
-    for i, f in enumerate(fits):
-        line = (
-            f"{f.target.name:<28}{f.target.value:>10,.1f}{f.target.sd:>8,.1f}{f.mean:>10,.1f}"
-            f"{f.z:>7.2f}{f.relative_difference:>14.1%}"
-        )
-        if start is not None:
-            line += f"{start[i].mean:>10,.1f}"
-        lines.append(line)
-    lines.append(
-        f"objective (sum of z^2) {objective(fits):.3f}; averaged relative difference "
-        f"{averaged_relative_difference(fits):.1%}"
-    )
-    return "\n".join(lines)

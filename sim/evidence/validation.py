@@ -30,15 +30,13 @@ import pandas as pd
 
 from sim.errors import RunFailed
 from sim.evidence import defaults
-from sim.evidence.calibration import (
-    CALIBRATION_FILE,
-    SCENARIO_FILE,
+from sim.evidence.calibration import CALIBRATION_FILE, SCENARIO_FILE
+from sim.evidence.calibration_file import fitted_overrides, read_calibration
+from sim.evidence.targets import (
     Target,
     TargetFit,
     averaged_relative_difference,
     days_needed,
-    fitted_overrides,
-    read_calibration,
     target_fits,
 )
 
