@@ -15,6 +15,7 @@ from scipy import stats
 from sim.cli.main import main
 from sim.errors import UsageError
 from sim.model.outcomes import MAIN_OUTCOMES, OUTCOMES
+from sim.runs import arms, compare_figure
 from sim.runs import compare as cmp
 from sim.runs.plan import plan_sweep
 from sim.runs.results import load
@@ -275,8 +276,8 @@ def test_comparison_figure_has_costs_a_eur_axis_and_the_common_days_note(tmp_pat
         plan_sweep([base, tmp_path / "long.toml"], 3, 1, list(TINY)), out, workers=1, progress=False
     )
     results = load(out)
-    shown = cmp.choose_outcomes(None, MAIN_OUTCOMES)
-    fig = cmp.figure(results, cmp.compare(results), "baseline", shown)
+    shown = arms.choose_outcomes(None, MAIN_OUTCOMES)
+    fig = compare_figure.figure(results, cmp.compare(results), "baseline", shown)
     fig.canvas.draw()
     axes = [ax for sub in fig.subfigs for ax in sub.axes if ax.get_visible()]
     titles = [ax.get_title() for ax in axes]

@@ -72,7 +72,7 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
 
 def test_an_unknown_key_is_refused_by_the_scenario_checks():
     from sim.evidence.ema import run_calais
-    from sim.scenario.loading import ScenarioError
+    from sim.scenario.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"behaviour\.nonsense"):
         run_calais(days=1, behaviour__nonsense=1.0)

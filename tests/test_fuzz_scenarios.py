@@ -34,14 +34,9 @@ from hypothesis import strategies as st
 
 from sim.errors import setting
 from sim.params import SECTIONS
-from sim.scenario.loading import (
-    MAX_DAYS,
-    TOP_LEVEL,
-    Scenario,
-    ScenarioError,
-    from_text,
-    load_scenario,
-)
+from sim.scenario.building import MAX_DAYS, TOP_LEVEL, Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import from_text, load_scenario
 from sim.scenario.schema import Key, groups
 
 from .conftest import SCENARIOS

@@ -31,7 +31,7 @@ from sim.model import CalaisModel
 from sim.model.agents import GONE, Migrant
 from sim.model.outcomes import EXITS, OUTCOMES
 from sim.params import WAYS
-from sim.scenario.loading import DEFAULT_START, Scenario, build
+from sim.scenario.building import DEFAULT_START, Scenario, build
 from sim.scenario.schema import Key, groups
 
 PROPERTIES = settings(

@@ -51,7 +51,7 @@ from sim.measures.policies import (
 )
 from sim.model import CalaisModel
 from sim.model.outcomes import summarise
-from sim.scenario.loading import Scenario
+from sim.scenario.building import Scenario
 
 from .conftest import small
 

@@ -25,14 +25,10 @@ from sim.runs import results as rf
 from sim.runs.plan import plan_sweep
 from sim.runs.results import ResultsError, folder_lock, load
 from sim.runs.sweep import run_sweep
-from sim.scenario.loading import (
-    MAX_FILE_BYTES,
-    TEXT_LIMITS,
-    TOP_LEVEL,
-    ScenarioError,
-    from_text,
-    load_scenario,
-)
+from sim.scenario.building import TEXT_LIMITS, TOP_LEVEL
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import from_text, load_scenario
+from sim.scenario.reading import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

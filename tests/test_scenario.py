@@ -8,7 +8,8 @@ import pytest
 
 from sim.errors import setting
 from sim.measures.policies import EVENTS, POLICIES
-from sim.scenario.loading import ScenarioError, from_text, load_scenario, scenario_files
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import from_text, load_scenario, scenario_files
 
 from .conftest import SCENARIOS
 

@@ -14,14 +14,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare a sweep's scenarios with a baseline: means, paired differences, costs."""
     from sim.model.outcomes import MAIN_OUTCOMES
     from sim.runs import results as rf
-    from sim.runs.compare import (
-        check_baseline,
-        choose_baseline,
-        choose_outcomes,
-        compare,
-        figure,
-        format_table,
-    )
+    from sim.runs.arms import check_baseline, choose_baseline, choose_outcomes
+    from sim.runs.compare import compare, format_table
+    from sim.runs.compare_figure import figure
 
     results = rf.load(args.dir)
     baseline = choose_baseline(results, args.baseline)

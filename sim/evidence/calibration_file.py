@@ -92,7 +92,7 @@ def parameter_entries(cal: Calibration) -> dict[str, dict[str, Any]]:
 def write_calibration(path: str | Path, document: Mapping[str, Any]) -> None:
     """Write a calibration document as TOML, atomically."""
     from sim.runs.results import write_bytes
-    from sim.scenario.loading import dumps_toml
+    from sim.scenario.toml_text import dumps_toml
 
     write_bytes(path, (HEADER + dumps_toml(document)).encode())
 

@@ -129,7 +129,8 @@ def check_factors(scenario: Any, factors: Sequence[Factor]) -> None:
     Raises:
         UsageError: naming the factor.
     """
-    from sim.scenario.loading import ScenarioError, parse_assignment
+    from sim.scenario.assignments import parse_assignment
+    from sim.scenario.errors import ScenarioError
 
     for f in factors:
         if f.key == DUMMY:

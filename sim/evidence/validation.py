@@ -115,7 +115,7 @@ def validate(
 def pinned(path: str | Path, calibration: str | Path = CALIBRATION_FILE) -> dict[str, Any]:
     """The fitted keys that a scenario file (or one it extends) sets itself, with its values:
     such a file does not take the fitted default unless the fitted value is applied over it."""
-    from sim.scenario.loading import read_document
+    from sim.scenario.reading import read_document
 
     doc = read_document(Path(path))
     out = {}

@@ -25,10 +25,8 @@ import pandas as pd
 
 from sim.errors import UsageError
 from sim.runs import results as rf
-from sim.scenario.loading import (
-    Scenario,
-    from_text,
-)
+from sim.scenario.building import Scenario
+from sim.scenario.loading import from_text
 
 MAX_SEED = 2**63 - 1
 

@@ -15,13 +15,10 @@ from typing import Any
 
 from sim.errors import UsageError, setting
 from sim.runs.jobs import Job, make_jobs, point_tag, replicate_seeds, scenario_from_text
-from sim.scenario.loading import (
-    Scenario,
-    ScenarioError,
-    key_parts,
-    load_scenario,
-    split_assignment,
-)
+from sim.scenario.assignments import key_parts, split_assignment
+from sim.scenario.building import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import load_scenario
 
 RESERVED_GRID_KEYS = ("name", "seed", "extends")
 

@@ -14,9 +14,9 @@ def replicate_spread(scenario: Any, replicates: int, workers: int | None) -> dic
     import numpy as np
 
     from sim.model.outcomes import summarise
-    from sim.runs.compare import bootstrap_ci
     from sim.runs.executors import execute
     from sim.runs.jobs import make_jobs
+    from sim.runs.statistics import bootstrap_ci
 
     jobs = make_jobs([(scenario.to_toml(), {})], replicates, scenario.seed)
     runs = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from sim.measures.policies import DAY_UNIT, EVENTS, POLICIES
 from sim.params import SECTIONS, Spec, specs, value_type
-from sim.scenario.loading import TOP_LEVEL
+from sim.scenario.building import TOP_LEVEL
 
 
 @dataclass(frozen=True)
