@@ -177,7 +177,8 @@ HOOK = """
 import os, signal, sys
 phase, signum, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.argv = ["calais-sim", *sys.argv[4:]]
-import sim.runs.results as results
+import sim.runs.files as files
+import sim.runs.single as single
 from sim.model import CalaisModel
 
 def stop(name):
@@ -192,7 +193,7 @@ def hooked_end_day(model):
         stop("running")
 CalaisModel._end_day = hooked_end_day
 
-atomic_write = results.atomic_write
+atomic_write = files.atomic_write
 def hooked_atomic_write(path, write):
     name = os.path.basename(str(path))
     def hooked_write(fh):
@@ -202,15 +203,15 @@ def hooked_atomic_write(path, write):
     atomic_write(path, hooked_write)
     if phase == "after " + name:
         stop(phase)
-results.atomic_write = hooked_atomic_write
+files.atomic_write = hooked_atomic_write
 
-write_run = results.write_run
+write_run = single.write_run
 def hooked_write_run(*args, **kwargs):
     out = write_run(*args, **kwargs)
     if phase == "finished":
         stop(phase)
     return out
-results.write_run = hooked_write_run
+single.write_run = hooked_write_run
 
 from sim.cli.main import entry
 entry()

@@ -23,10 +23,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from sim.cli.calibrate_abc import cmd_abc
 
         return cmd_abc(args)
-    from sim.evidence.calibration import FREE, SIGNIFICANT, Evaluator, dask_client, fit
-    from sim.evidence.calibration_file import calibration_document, fit_table, write_calibration
+    from sim.evidence.calibration import FREE, Evaluator, dask_client, fit
+    from sim.evidence.calibration_file import calibration_document, write_calibration
     from sim.evidence.targets import load_targets
-    from sim.runs.executors import default_workers
     from sim.runs.results import command_line
     from sim.scenario.loading import load_scenario
 
@@ -37,20 +36,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     free = FREE
-    where = (
-        f"Dask at {args.scheduler}"
-        if args.scheduler
-        else (f"{args.workers or default_workers()} local process(es)")
-    )
-    per_gen = args.popsize * len(free)
-    print(
-        f"calibrate: {len(free)} parameters to {len(targets)} targets; scenario {scenario.name}, "
-        f"{args.replicates} replicates (root seed {seed}), differential evolution with "
-        f"{per_gen} vectors a generation, a first population and at most {args.maxiter} "
-        f"generations (at most {per_gen * (args.maxiter + 1) * args.replicates} runs), "
-        f"on {where}",
-        flush=True,
-    )
+    _announce(args, scenario, targets, seed, len(free))
     with dask_client(args.scheduler) as client:
         evaluator = Evaluator(scenario, targets, args.replicates, seed, args.workers, client)
         cal = fit(
@@ -67,6 +53,45 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     written = [out, *([CALIBRATION_FILE] if args.update_defaults else [])]
     for path in dict.fromkeys(written):
         write_calibration(path, document)
+    _print_fit(cal, free)
+    print(f"\nwritten to {', '.join(str(p) for p in dict.fromkeys(written))}")
+    if CALIBRATION_FILE in {p.resolve() for p in written}:
+        print(
+            "the defaults in sim/params.py now come from it: regenerate the parameter reference "
+            "with `python -m sim.scenario.schema > docs/scenarios.md`, then `calais-sim validation`"
+        )
+    else:
+        print("(the packaged defaults left as they are: --update-defaults replaces them)")
+    return EXIT_OK
+
+
+def _announce(
+    args: argparse.Namespace, scenario: Any, targets: list[Any], seed: int, n_free: int
+) -> None:
+    """Say what the fit will do, and at most how many runs it takes."""
+    from sim.runs.executors import default_workers
+
+    where = (
+        f"Dask at {args.scheduler}"
+        if args.scheduler
+        else (f"{args.workers or default_workers()} local process(es)")
+    )
+    per_gen = args.popsize * n_free
+    print(
+        f"calibrate: {n_free} parameters to {len(targets)} targets; scenario {scenario.name}, "
+        f"{args.replicates} replicates (root seed {seed}), differential evolution with "
+        f"{per_gen} vectors a generation, a first population and at most {args.maxiter} "
+        f"generations (at most {per_gen * (args.maxiter + 1) * args.replicates} runs), "
+        f"on {where}",
+        flush=True,
+    )
+
+
+def _print_fit(cal: Any, free: Any) -> None:
+    """The fitted values beside the hand-set ones, the fit per target, and the objective."""
+    from sim.evidence.calibration import SIGNIFICANT
+    from sim.evidence.calibration_file import fit_table
+
     print(f"\nfitted in {cal.seconds:.0f} s ({cal.runs} runs):")
     for p in free:
         tied = f"; also sets {', '.join(p.also)}" if p.also else ""
@@ -83,15 +108,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"(at the hand-set values: objective {cal.start.objective:.3f}, averaged relative "
         f"difference {cal.start.ard:.1%})"
     )
-    print(f"\nwritten to {', '.join(str(p) for p in dict.fromkeys(written))}")
-    if CALIBRATION_FILE in {p.resolve() for p in written}:
-        print(
-            "the defaults in sim/params.py now come from it: regenerate the parameter reference "
-            "with `python -m sim.scenario.schema > docs/scenarios.md`, then `calais-sim validation`"
-        )
-    else:
-        print("(the packaged defaults left as they are: --update-defaults replaces them)")
-    return EXIT_OK
 
 
 def add_parser(subparsers: Any) -> None:
@@ -109,29 +125,7 @@ def add_parser(subparsers: Any) -> None:
         help="the scenario the record describes (default scenarios/calais-2015.toml)",
     )
     p.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (TOML)")
-    p.add_argument(
-        "--replicates",
-        type=positive_arg,
-        default=DEFAULT_REPLICATES,
-        metavar="R",
-        help=f"runs per parameter vector, same seeds for every vector (default "
-        f"{DEFAULT_REPLICATES})",
-    )
-    p.add_argument("--seed", type=seed_arg, help="root seed (default: the scenario's)")
-    p.add_argument(
-        "--popsize",
-        type=positive_arg,
-        default=DEFAULT_POPSIZE,
-        metavar="P",
-        help=f"vectors a generation, per free parameter (default {DEFAULT_POPSIZE})",
-    )
-    p.add_argument(
-        "--maxiter",
-        type=positive_arg,
-        default=DEFAULT_MAXITER,
-        metavar="N",
-        help=f"most generations after the first (default {DEFAULT_MAXITER})",
-    )
+    _add_search_options(p)
     add_scheduler_options(p)
     add_set_option(p, "override a parameter of the scenario that is not fitted (repeatable)")
     p.add_argument(
@@ -157,3 +151,30 @@ def add_parser(subparsers: Any) -> None:
 
     add_options(p)
     p.set_defaults(func=cmd_calibrate)
+
+
+def _add_search_options(p: argparse.ArgumentParser) -> None:
+    """The options of the search: replicates, seed, population and generations."""
+    p.add_argument(
+        "--replicates",
+        type=positive_arg,
+        default=DEFAULT_REPLICATES,
+        metavar="R",
+        help=f"runs per parameter vector, same seeds for every vector (default "
+        f"{DEFAULT_REPLICATES})",
+    )
+    p.add_argument("--seed", type=seed_arg, help="root seed (default: the scenario's)")
+    p.add_argument(
+        "--popsize",
+        type=positive_arg,
+        default=DEFAULT_POPSIZE,
+        metavar="P",
+        help=f"vectors a generation, per free parameter (default {DEFAULT_POPSIZE})",
+    )
+    p.add_argument(
+        "--maxiter",
+        type=positive_arg,
+        default=DEFAULT_MAXITER,
+        metavar="N",
+        help=f"most generations after the first (default {DEFAULT_MAXITER})",
+    )

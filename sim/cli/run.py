@@ -25,7 +25,7 @@ def check_out_dir(out: Path, force: bool = False) -> None:
     nothing but an earlier run's files: a sweep's directory or any other folder is refused, and
     an earlier run is written over only with ``force``.
     """
-    from sim.runs.results import check_out_folder
+    from sim.runs.files import check_out_folder
 
     check_out_folder(out)
     if out.exists() and not out.is_dir():
@@ -89,27 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / scenario.name
     check_out_dir(out, args.force)
 
-    import numpy as np
-    from tqdm import tqdm
-
-    from sim.model import CalaisModel
-    from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME, summarise
-    from sim.runs.plots import overview
     from sim.runs.replicates import replicate_spread
-    from sim.runs.results import write_run
 
-    seq = np.random.SeedSequence(scenario.seed)
-    started = time.perf_counter()
-    model = CalaisModel(scenario, seed=seq)
-    with tqdm(
-        total=scenario.days,
-        unit="day",
-        desc=scenario.name,
-        disable=args.quiet or None,
-        file=sys.stderr,
-    ) as bar:
-        frame = model.run(progress=lambda _day: (check_stop(), bar.update(1)))
-    wall = time.perf_counter() - started
+    frame, seq, wall = _simulate(scenario, args.quiet)
     extra = {
         "scenario_name": scenario.name,
         "wall_seconds": round(wall, 3),
@@ -123,6 +105,43 @@ def cmd_run(args: argparse.Namespace) -> int:
             "seeds": f"children 0..{args.replicates - 1} of SeedSequence({scenario.seed})",
             "outcomes": spread,
         }
+    _write(out, frame, scenario, seq, extra)
+    print(
+        f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
+        f"{scenario.seed}, {wall:.1f} s"
+    )
+    _print_outcomes(frame, spread, args.replicates)
+    print(f"results in {out}/ (timeseries.parquet, manifest.json, overview.png)")
+    return EXIT_OK
+
+
+def _simulate(scenario: Any, quiet: bool) -> tuple[Any, Any, float]:
+    """Run the scenario from its own seed, with a progress bar: the daily outcomes, the seed
+    and the seconds it took."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from sim.model import CalaisModel
+
+    seq = np.random.SeedSequence(scenario.seed)
+    started = time.perf_counter()
+    model = CalaisModel(scenario, seed=seq)
+    with tqdm(
+        total=scenario.days,
+        unit="day",
+        desc=scenario.name,
+        disable=quiet or None,
+        file=sys.stderr,
+    ) as bar:
+        frame = model.run(progress=lambda _day: (check_stop(), bar.update(1)))
+    return frame, seq, time.perf_counter() - started
+
+
+def _write(out: Path, frame: Any, scenario: Any, seq: Any, extra: dict[str, Any]) -> None:
+    """Write the run's files, its overview figure and manifest; nothing half-written is left."""
+    from sim.runs.plots import overview
+    from sim.runs.single import write_run
+
     figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
     check_stop()
     try:
@@ -137,30 +156,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     except BaseException:  # stopped or failed part-way: no manifest, and no temporary files
         remove_temporary_files(out)
         raise
+
+
+def _print_outcomes(frame: Any, spread: dict[str, Any] | None, replicates: int) -> None:
+    """The main outcomes of the run, and with replicates their mean and intervals."""
+    from sim.model.outcomes import MAIN_OUTCOMES, OUTCOME_BY_NAME, summarise
+
     totals = summarise(frame)
-    print(
-        f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
-        f"{scenario.seed}, {wall:.1f} s"
-    )
     if spread is None:
         for name in MAIN_OUTCOMES:
             o = OUTCOME_BY_NAME[name]
             how = "total" if o.summary == "sum" else "mean a day"
             print(f"  {name:<26} {totals[name]:>14,.0f}  {o.unit} ({how})")
-    else:
+        return
+    print(
+        f"  {'':<26} {'this run':>12} {f'mean of {replicates}':>14} "
+        f"{'95% CI of the mean':>22} {'95% of runs':>22}"
+    )
+    for name in MAIN_OUTCOMES:
+        o, s = OUTCOME_BY_NAME[name], spread[name]
+        how = "total" if o.summary == "sum" else "mean a day"
         print(
-            f"  {'':<26} {'this run':>12} {f'mean of {args.replicates}':>14} "
-            f"{'95% CI of the mean':>22} {'95% of runs':>22}"
+            f"  {name:<26} {_number(totals[name]):>12} {_number(s['mean']):>14} "
+            f"{_range(s['mean_ci95']):>22} {_range(s['runs95']):>22}  {o.unit} ({how})"
         )
-        for name in MAIN_OUTCOMES:
-            o, s = OUTCOME_BY_NAME[name], spread[name]
-            how = "total" if o.summary == "sum" else "mean a day"
-            print(
-                f"  {name:<26} {_number(totals[name]):>12} {_number(s['mean']):>14} "
-                f"{_range(s['mean_ci95']):>22} {_range(s['runs95']):>22}  {o.unit} ({how})"
-            )
-    print(f"results in {out}/ (timeseries.parquet, manifest.json, overview.png)")
-    return EXIT_OK
 
 
 def _number(x: float) -> str:

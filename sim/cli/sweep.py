@@ -23,33 +23,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run scenarios many times (over a grid of parameters, if given), locally or on Dask."""
     from sim.runs import results as rf
     from sim.runs.executors import default_workers
-    from sim.runs.plan import Sweep, parse_grid, plan_sweep
     from sim.runs.store import Stopped
     from sim.runs.sweep import run_sweep
 
     out = Path(args.out)
-    rf.check_out_folder(out)
-    if args.scenarios:
-        sweep = plan_sweep(
-            args.scenarios,
-            args.replicates or DEFAULT_REPLICATES,
-            args.seed,
-            scenario_overrides(args),
-            parse_grid(args.grid),
-        )
-    elif args.resume:
-        if args.replicates or args.grid or args.overrides or args.days or args.seed is not None:
-            raise UsageError(
-                "--resume without scenario files takes the sweep as it was planned: "
-                "give no --replicates, --seed, --days, --set or --grid"
-            )
-        if not (out / rf.MANIFEST).exists():
-            raise UsageError(
-                f"--resume: {out} holds no sweep to finish; give the scenario files to start one"
-            )
-        sweep = Sweep.from_manifest(rf.read_manifest(out))
-    else:
-        raise UsageError("give scenario files (or --resume --out DIR to finish a stopped sweep)")
+    sweep = _plan(args, out)
     jobs = sweep.jobs()
     where = (
         f"the Dask cluster at {args.scheduler}"
@@ -95,6 +73,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     print(f"compare them: calais-sim compare {out}")
     return EXIT_OK
+
+
+def _plan(args: argparse.Namespace, out: Path) -> Any:
+    """The sweep the options describe: planned from scenario files, or, with ``--resume``
+    alone, as the manifest in ``out`` records it."""
+    from sim.runs import results as rf
+    from sim.runs.plan import Sweep, parse_grid, plan_sweep
+
+    rf.check_out_folder(out)
+    if args.scenarios:
+        sweep = plan_sweep(
+            args.scenarios,
+            args.replicates or DEFAULT_REPLICATES,
+            args.seed,
+            scenario_overrides(args),
+            parse_grid(args.grid),
+        )
+    elif args.resume:
+        if args.replicates or args.grid or args.overrides or args.days or args.seed is not None:
+            raise UsageError(
+                "--resume without scenario files takes the sweep as it was planned: "
+                "give no --replicates, --seed, --days, --set or --grid"
+            )
+        if not (out / rf.MANIFEST).exists():
+            raise UsageError(
+                f"--resume: {out} holds no sweep to finish; give the scenario files to start one"
+            )
+        sweep = Sweep.from_manifest(rf.read_manifest(out))
+    else:
+        raise UsageError("give scenario files (or --resume --out DIR to finish a stopped sweep)")
+    return sweep
 
 
 def add_parser(subparsers: Any) -> None:

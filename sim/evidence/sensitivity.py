@@ -19,7 +19,6 @@ order in which runs finished. Indices with their confidence intervals are writte
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,19 +29,38 @@ import pandas as pd
 
 from sim.errors import RunFailed, UsageError, setting
 from sim.evidence import defaults
+from sim.evidence.sensitivity_figure import figure
 
 METHODS = defaults.SENSITIVITY_METHODS
+
+
 SCENARIO_FILE = defaults.SCENARIO_FILE
+
+
 DUMMY = "dummy"
 """A factor that sets no parameter: its value only picks the root seed of its point's replicates
 (see :func:`plan_jobs`), so its index is what chance alone makes of the outcome."""
+
+
 DUMMY_SEEDS = 1_000_000
 """A point's root seed is the analysis's seed plus ``round(dummy * DUMMY_SEEDS)``."""
+
+
 DEFAULT_SAMPLES = defaults.SENSITIVITY_SAMPLES
+
+
 DEFAULT_REPLICATES = defaults.SENSITIVITY_REPLICATES
+
+
 DEFAULT_DAYS = defaults.SENSITIVITY_DAYS
+
+
 DEFAULT_OUTCOMES = defaults.SENSITIVITY_OUTCOMES
+
+
 CONFIDENCE = 0.95
+
+
 RESAMPLES = 1000
 
 
@@ -256,42 +274,6 @@ def analyse(
     return pd.DataFrame(rows)
 
 
-def figure(indices: pd.DataFrame, method: str, title: str = "") -> Any:
-    """One panel per outcome: each factor's index with its 95% interval, largest first."""
-    import matplotlib.pyplot as plt
-
-    from sim.runs import plots  # noqa: F401  (selects the Agg backend)
-
-    outcomes = list(dict.fromkeys(indices["outcome"]))
-    cols = min(3, len(outcomes))
-    rows = math.ceil(len(outcomes) / cols)
-    n = indices["factor"].nunique()
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(5.2 * cols, 0.28 * n * rows + 1.5), layout="constrained", squeeze=False
-    )
-    main, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
-    for ax, outcome in zip(axes.flat, outcomes, strict=False):
-        part = indices[indices["outcome"] == outcome].sort_values(main)
-        y = np.arange(len(part))
-        colours = ["0.6" if f == DUMMY else "#1f77b4" for f in part["factor"]]
-        ax.barh(y, part[main], xerr=part[conf], color=colours, error_kw={"lw": 0.8})
-        if method == "sobol":
-            ax.plot(part["S1"], y, "o", color="k", ms=3, label="first order (S1)")
-            ax.legend(fontsize=7, loc="lower right")
-        ax.set_yticks(y, [f.replace("policies.", "") for f in part["factor"]], fontsize=7)
-        ax.set_title(outcome, fontsize=9)
-        ax.set_xlabel(
-            "μ* (outcome's units)" if method == "morris" else "total order (ST)", fontsize=8
-        )
-        ax.grid(alpha=0.3, axis="x")
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
-    for ax in list(axes.flat)[len(outcomes) :]:
-        ax.set_visible(False)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
 def run_analysis(
     scenario: Any,
     out: str | Path,
@@ -315,9 +297,8 @@ def run_analysis(
             analysis (``resume``) or something else.
         RunFailed: some runs failed (``--resume`` runs them again).
     """
-    from sim.evidence.validation import png
-    from sim.runs.results import load, write_bytes, write_json
-    from sim.runs.sweep import run_jobs
+    from sim.evidence.validation_figures import png
+    from sim.runs.results import write_bytes, write_json
 
     out = Path(out)
     samples = samples or DEFAULT_SAMPLES[method]
@@ -337,15 +318,45 @@ def run_analysis(
     write_json(out / "problem.json", {**plan, "problem": problem(factors)})
     write_bytes(out / "design.csv", design.to_csv(index=False).encode())
     jobs = plan_jobs(scenario, factors, design, replicates, seed)
+    fields = {
+        "plan": f"sensitivity-{method}",
+        "seed": seed,
+        "replicates": replicates,
+        "grid_keys": ["sample"],
+    }
+    runs = _run_design(jobs, out / "runs", fields, workers, scheduler, resume, overwrite, progress)
+    indices = analyse(factors, method, design, runs, outcomes, seed)
+    write_bytes(out / "indices.csv", indices.to_csv(index=False).encode())
+    title = (
+        f"{method.capitalize()} indices with 95% intervals: {scenario.name}, {scenario.days} "
+        f"days, {len(design)} points x {replicates} replicates (grey: the dummy factor)"
+    )
+    write_bytes(out / "sensitivity.png", png(figure(indices, method, title, DUMMY)))
+    return indices
+
+
+def _run_design(
+    jobs: Sequence[Any],
+    out: Path,
+    fields: dict[str, Any],
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+) -> pd.DataFrame:
+    """Run the design's jobs into ``out`` (resumable); the table of its runs.
+
+    Raises:
+        RunFailed: some runs failed.
+    """
+    from sim.runs.results import load
+    from sim.runs.sweep import run_jobs
+
     report = run_jobs(
         jobs,
-        out / "runs",
-        {
-            "plan": f"sensitivity-{method}",
-            "seed": seed,
-            "replicates": replicates,
-            "grid_keys": ["sample"],
-        },
+        out,
+        fields,
         workers=workers,
         scheduler=scheduler,
         resume=resume,
@@ -357,15 +368,7 @@ def run_analysis(
             f"{len(report.failed)} of {report.planned} runs failed ({report.failed[0][1]}); "
             f"run again with {setting('resume')}"
         )
-    runs = load(out / "runs").runs
-    indices = analyse(factors, method, design, runs, outcomes, seed)
-    write_bytes(out / "indices.csv", indices.to_csv(index=False).encode())
-    title = (
-        f"{method.capitalize()} indices with 95% intervals: {scenario.name}, {scenario.days} "
-        f"days, {len(design)} points x {replicates} replicates (grey: the dummy factor)"
-    )
-    write_bytes(out / "sensitivity.png", png(figure(indices, method, title)))
-    return indices
+    return load(out).runs
 
 
 def _check_out(out: Path, plan: dict[str, Any], resume: bool, overwrite: bool) -> None:
