@@ -178,6 +178,7 @@ import os, signal, sys
 phase, signum, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.argv = ["calais-sim", *sys.argv[4:]]
 import sim.runs.files as files
+import sim.runs.provenance as provenance
 import sim.runs.single as single
 from sim.model import CalaisModel
 
@@ -203,7 +204,7 @@ def hooked_atomic_write(path, write):
     atomic_write(path, hooked_write)
     if phase == "after " + name:
         stop(phase)
-files.atomic_write = hooked_atomic_write
+files.atomic_write = provenance.atomic_write = hooked_atomic_write  # both write files
 
 write_run = single.write_run
 def hooked_write_run(*args, **kwargs):
