@@ -9,8 +9,7 @@ import pytest
 
 from sim.model import CalaisModel
 from sim.model.outcomes import summarise
-from sim.scenario.building import Scenario
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

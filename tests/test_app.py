@@ -44,7 +44,7 @@ from sim.app.page import (
     workshop_toml,
 )
 from sim.model.outcomes import COLUMNS
-from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import ScenarioError
 from sim.scenario.schema import groups
 
 ROOT = Path(__file__).resolve().parents[1]
