@@ -740,7 +740,7 @@ def test_set_strings_apply_or_name_the_assignment(items, workdir):
         assert faults, f"valid assignments {texts} refused: {by_method}"
         assert str(by_method) == str(by_file)
         exact = faults - {"any"}
-        check_error(by_method, "--set", exact if "any" not in faults else set())
+        check_error(by_method, setting("overrides"), exact if "any" not in faults else set())
         assert by_method.key or "KEY=VALUE" in by_method.message, by_method
         return
     assert by_method.to_toml() == by_file.to_toml()
