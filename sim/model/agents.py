@@ -138,24 +138,6 @@ class Migrant(mesa.Agent):
         super().__init__(model)
         self.row = row
 
-    @classmethod
-    def batch(cls, model: CalaisModel, rows: list[int], first_id: int) -> list[Migrant]:
-        """Agents for ``rows`` with ids from ``first_id``, not yet registered with the model.
-
-        What ``Agent.__init__`` sets, set directly: the model then registers them all at once,
-        as ``Agent.__init__`` would one by one (``CalaisModel._register_migrants``).
-        """
-        new = cls.__new__
-        agents = []
-        append = agents.append
-        for uid, row in enumerate(rows, first_id):
-            agent = new(cls)
-            agent.model = model
-            agent.unique_id = uid
-            agent.row = row
-            append(agent)
-        return agents
-
     state_code = _column("state", "State code (see STATE_NAMES).", int)
     money = _column("money", "Euros held.", float)
     appeal = _column("appeal", "Pull to the UK over staying in France, 0 to 1.", float)

@@ -26,7 +26,6 @@ from collections import deque
 import mesa
 import numpy as np
 import pandas as pd
-from mesa.agentset import _HardKeyAgentSet
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.measures.policies import Levers
@@ -178,66 +177,20 @@ class CalaisModel(mesa.Model):
         self._register_migrants(rows.tolist())
 
     def _remove_migrants(self, rows: np.ndarray) -> None:
+        """Migrants of ``rows`` leave Calais: their Mesa agents are removed, their rows freed."""
         if rows.size == 0:
             return
-        m = self.migrants
-        self._deregister_migrants(rows.tolist())
-        m.release(rows)
-
-    def _bulk_registry(self) -> tuple[dict, dict] | None:
-        """Mesa's registries of all agents and of migrants, if they can be updated in bulk.
-
-        Bulk updates do what ``Agent.__init__`` and ``Agent.remove`` do for each agent (ids,
-        both registries, in the same order) when nothing else is listening: no subscriber to
-        the model's agent signals and no data set tracking migrants. Otherwise ``None``, and
-        migrants are created and removed one by one through Mesa.
-        """
-        if getattr(Migrant, "_datasets", None) or getattr(self, "_batch_context", None):
-            return None
-        subscribers = getattr(self, "subscribers", None)
-        if not isinstance(subscribers, dict) or any(
-            key[0] == "agents" and subs for key, subs in subscribers.items()
-        ):
-            return None
-        everyone = getattr(self, "_all_agents", None)
-        migrants = self._agents_by_type.get(Migrant)
-        if type(everyone) is not _HardKeyAgentSet or type(migrants) is not _HardKeyAgentSet:
-            return None
-        return everyone._agents, migrants._agents
+        store = self.migrants.agents
+        for r in rows.tolist():
+            store[r].remove()
+            store[r] = None
+        self.migrants.release(rows)
 
     def _register_migrants(self, rows: list[int]) -> None:
-        """Create and register a Mesa ``Migrant`` agent for each of ``rows``."""
+        """Create a Mesa ``Migrant`` agent for each of ``rows``."""
         store = self.migrants.agents
-        if Migrant not in self._agents_by_type and rows:
-            store[rows[0]] = Migrant(self, rows[0])  # Mesa sets up the migrants' AgentSet
-            rows = rows[1:]
-        registry = self._bulk_registry()
-        if registry is None:
-            for r in rows:
-                store[r] = Migrant(self, r)
-            return
-        agents = Migrant.batch(self, rows, self.agent_id_counter)
-        self.agent_id_counter += len(agents)
-        for registered in registry:
-            registered.update(dict.fromkeys(agents))
-        for r, agent in zip(rows, agents, strict=True):
-            store[r] = agent
-
-    def _deregister_migrants(self, rows: list[int]) -> None:
-        """Remove the Mesa agents of ``rows`` from the model."""
-        store = self.migrants.agents
-        registry = self._bulk_registry()
-        if registry is None:
-            for r in rows:
-                store[r].remove()
-                store[r] = None
-            return
-        everyone, migrants = registry
         for r in rows:
-            agent = store[r]
-            del everyone[agent]
-            del migrants[agent]
-            store[r] = None
+            store[r] = Migrant(self, r)
 
     def migrants_moved(self) -> None:
         """Tell the model that migrants' states were written from outside its own phases.
@@ -309,12 +262,12 @@ class CalaisModel(mesa.Model):
     @property
     def units(self) -> list[EnforcementUnit]:
         """Enforcement units, in creation order."""
-        return list(self._agents_by_type.get(EnforcementUnit, ()))
+        return list(self.agents_by_type.get(EnforcementUnit, ()))
 
     @property
     def networks(self) -> list[SmugglingNetwork]:
         """Smuggling networks operating, in creation order."""
-        return list(self._agents_by_type.get(SmugglingNetwork, ()))
+        return list(self.agents_by_type.get(SmugglingNetwork, ()))
 
     # --- the step ----------------------------------------------------------------------------
 
@@ -376,7 +329,7 @@ class CalaisModel(mesa.Model):
         same numbers in the same order as hour by hour, and each unit ends where the last
         hour put it. Called before anything else draws from ``rng``, and after each step."""
         hours, self._patrols_due = self._patrols_due, 0
-        units = self._agents_by_type.get(EnforcementUnit)
+        units = self.agents_by_type.get(EnforcementUnit)
         if not hours or not units:
             return
         units = list(units)
@@ -808,7 +761,7 @@ class CalaisModel(mesa.Model):
             if found:
                 self.counter.add("networks_dismantled", 1)
                 net.remove()
-        room = sm.max_networks - len(self._agents_by_type.get(SmugglingNetwork, ()))
+        room = sm.max_networks - len(self.agents_by_type.get(SmugglingNetwork, ()))
         expected = self.unmet_demand / sm.entry_demand * levers.entry_factor
         entrants = min(room, int(self.rng.poisson(expected))) if room > 0 else 0
         weights = self.recent_tries / self.recent_tries.sum()
@@ -820,8 +773,8 @@ class CalaisModel(mesa.Model):
     def _record(self) -> None:
         c = self.counter
         c.set("migrants_present", self.migrants.count())
-        c.set("networks_active", len(self._agents_by_type.get(SmugglingNetwork, ())))
-        c.set("enforcement_units", len(self._agents_by_type.get(EnforcementUnit, ())))
+        c.set("networks_active", len(self.agents_by_type.get(SmugglingNetwork, ())))
+        c.set("enforcement_units", len(self.agents_by_type.get(EnforcementUnit, ())))
         c.set("lorry_queue", self.traffic.queued())
         c.add("spend_eur", self.levers.spend_eur)
         self.rows.append(c.close())
