@@ -130,7 +130,7 @@ class Migrant(mesa.Agent):
     """A migrant in Calais: a Mesa agent whose state is its row of the model's arrays.
 
     The night's behaviour (set out, walk, try, return) and the day's decisions (learn, claim
-    asylum, leave) run for all migrants at once in :class:`sim.model.CalaisModel`; this object
+    asylum, leave) run for all migrants at once in the submodels of :mod:`sim.model`; this object
     is the per-migrant view of that state, for inspection, the map and Mesa's tools.
     """
 
@@ -230,13 +230,13 @@ class EnforcementUnit(mesa.Agent):
         """The way in it patrols."""
         return WAYS[self.way]
 
-    def patrol(self) -> None:
-        """Move to another point on the way's patrol line."""
-        self.pos = self.model.patrol_cell(self.way)
+    def patrol(self, draw: float) -> None:
+        """Move to the point of the way's patrol line that the uniform ``draw`` (in [0, 1))
+        picks (:func:`sim.model.deployment.patrol` draws for all units at once)."""
+        line = self.model.patrol_lines[self.way]
+        self.pos = line[int(draw * len(line))]
 
     def redeploy(self, way: int) -> None:
         """Move the unit to another way in."""
         self.way = way
         self.pos = self.model.patrol_cell(way)
-
-    step = patrol

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import places
+from sim.model.agents import CAMP, OUT
 from sim.params import WAYS
 
 if TYPE_CHECKING:
@@ -66,3 +68,29 @@ def choose(model: CalaisModel, camp: np.ndarray) -> np.ndarray:
     # Gumbel noise, as ``rng.gumbel`` draws it but in one vectorised pass
     utility -= np.log(-np.log(1.0 - model.rng.random(utility.shape)))
     return np.argmax(utility, axis=1) - 1
+
+
+def set_out(model: CalaisModel) -> None:
+    """Nightfall: migrants in the camp (and recovered) choose to stay or a way in, those going
+    set off, and some buy a place (:mod:`sim.model.places`)."""
+    m = model.migrants
+    h = m.high
+    camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= model.day))
+    if camp.size == 0:
+        return  # no one to choose: no draws either
+    choice = choose(model, camp)
+    goers = camp[choice >= 0]
+    if goers.size == 0:
+        return
+    way = choice[choice >= 0].astype(np.int8)
+    m.way[goers] = way
+    m.state[goers] = OUT
+    m.eta[goers] = model.route_hours[way]
+    m.tries[goers] = 0
+    m.network[goers] = -1
+    gone_out = np.bincount(way, minlength=len(WAYS))
+    model.nights_today += gone_out
+    for w, name in enumerate(WAYS):
+        model.counter.add(f"people_out_{name}", gone_out[w])
+    model.migrants_moved()
+    places.sell_places(model, goers, way, model.networks)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -259,3 +260,21 @@ def summarise(frame) -> dict[str, float]:
         else:
             out[o.name] = float(col.iloc[-1])
     return out
+
+
+def daily_table(rows: list[np.ndarray], start: object) -> pd.DataFrame:
+    """The daily outcomes ``rows`` (one :meth:`DayCounter.close` a day, from the date
+    ``start``) as a table, one row a day, columns as in :data:`COLUMNS`; counts as integers."""
+    values = np.array(rows).reshape(len(rows), len(OUTCOMES))
+    days = np.arange(len(rows))
+    first = np.datetime64(start, "D")
+    columns: dict[str, np.ndarray] = {
+        "day": days,
+        "date": (first + days).astype("datetime64[s]"),
+    }
+    for i, o in enumerate(OUTCOMES):
+        column = values[:, i]
+        if o.unit in ("people", "tries", "networks", "units"):
+            column = column.round().astype("int64")
+        columns[o.name] = column
+    return pd.DataFrame({name: columns[name] for name in COLUMNS})

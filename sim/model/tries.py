@@ -30,7 +30,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import removals, walking
+from sim.model.agents import TRYING
 from sim.model.traffic import PORT, TUNNEL
+from sim.params import WAYS
 
 if TYPE_CHECKING:
     from sim.model.calais import CalaisModel
@@ -96,3 +99,63 @@ class HourOfTries:
     def detected(self) -> np.ndarray:
         """Tries stopped by someone: at the perimeter or found aboard."""
         return self.stopped | self.found
+
+
+def try_hour(model: CalaisModel) -> None:
+    """One hour of tries at the ways in, all at once: count them, set off incidents, hurt,
+    remove, send back or let cross (those who cross or die leave the model)."""
+    m = model.migrants
+    rows, state = model.abroad_rows()
+    t = rows[state == TRYING]
+    if t.size == 0:
+        return
+    way = m.way[t].astype(np.intp)
+    smuggled = m.network[t] >= 0
+    hour = HourOfTries(model, way, smuggled)
+    count_tries(model, way, smuggled, hour)
+    if hour.incident.any():
+        for crossing in sorted(set(WAY_TRAFFIC[way[hour.incident]].tolist())):
+            model.traffic.incident(crossing, model.hour)
+    if hour.hurt.any():
+        recovery = model.params.behaviour.injury_recovery_days
+        m.recovered_day[t[hour.hurt]] = model.day + 1 + recovery
+    removed = removals.remove_detected(model, t, hour.detected)
+    if removed is None:
+        removed = np.zeros(t.size, dtype=bool)
+    m.tries[t] += 1
+    ends = (hour.hurt | hour.found | (hour.failed & ~hour.again)) & ~removed
+    walking.turn_back(model, t[ends])
+    gone = t[hour.crosses | hour.dies]
+    # after the others: the order in which rows are freed counts
+    model.remove_migrants(np.concatenate([gone, t[removed]]))
+
+
+def count_tries(
+    model: CalaisModel, way: np.ndarray, smuggled: np.ndarray, hour: HourOfTries
+) -> None:
+    """Add an hour of tries to the day's outcomes, by name."""
+    c = model.counter
+
+    def per_way(mask: np.ndarray) -> list[int]:
+        return np.bincount(way[mask], minlength=len(WAYS)).tolist()
+
+    crossed = per_way(hour.crosses)
+    by_way = {
+        "attempts": hour.tries.tolist(),
+        "crossings": crossed,
+        "intrusions_stopped": per_way(hour.stopped),
+        "finds": per_way(hour.found),
+        "detections": per_way(hour.detected),
+        "deaths": per_way(hour.dies),
+    }
+    for outcome, counts in by_way.items():
+        for name, n in zip(WAYS, counts, strict=True):
+            c.add(f"{outcome}_{name}", n)
+    c.add("attempts_total", way.size)
+    c.add("smuggled_attempts", np.count_nonzero(smuggled))
+    c.add("crossings_total", sum(crossed))
+    c.add("deaths", sum(by_way["deaths"]))
+    c.add("injuries", np.count_nonzero(hour.hurt))
+    c.add("detections", sum(by_way["detections"]))
+    model.tries_today += hour.tries
+    model.crossed_today += crossed
