@@ -41,6 +41,7 @@ from sim.model import (
     deployment,
     giving_up,
     going_out,
+    mesa_clock,
     networks,
     news,
     tries,
@@ -312,50 +313,16 @@ class CalaisModel(mesa.Model):
         """
         days = self.params.days if days is None else days
         for _ in range(days):
-            if self._mesa_plain():
+            if mesa_clock.only_hourly_steps(self, CalaisModel.step):
                 self._advance(HOURS_PER_DAY)
                 self._flush_patrols()
-                self._mesa_skip(HOURS_PER_DAY)
+                mesa_clock.skip(self, HOURS_PER_DAY)
             else:
                 for _ in range(HOURS_PER_DAY):
                     self.step()
             if progress is not None:
                 progress(self.day)
         return self.timeseries()
-
-    def _mesa_plain(self) -> bool:
-        """Whether Mesa's clock holds nothing but the hourly step: no simulator, no other
-        event, ``step`` not replaced. Then :meth:`run` can move Mesa's time and step count
-        over a day at once (:meth:`_mesa_skip`) instead of hour by hour through its events."""
-        gen = getattr(self, "_default_schedule", None)
-        events = getattr(getattr(self, "_event_list", None), "_events", None)
-        if gen is None or events is None or len(events) != 1:
-            return False
-        schedule = gen.schedule
-        user = getattr(getattr(self, "_user_step", None), "__func__", None)
-        return (
-            getattr(self, "_simulator", True) is None
-            and user is CalaisModel.step  # a subclass's own step runs hour by hour
-            and self.__dict__.get("step") == self._wrapped_step
-            and gen.is_active
-            and not getattr(gen, "_paused", True)
-            and events[0] is gen._current_event
-            and not events[0].CANCELED
-            and events[0].time == self.time + 1
-            and schedule.interval == 1.0
-            and schedule.count is None
-            and schedule.end is None
-        )
-
-    def _mesa_skip(self, hours: int) -> None:
-        """Move Mesa's clock, step count and hourly event on by ``hours`` steps, as that many
-        ``step()`` calls would have (see :meth:`_mesa_plain`)."""
-        gen = self._default_schedule
-        self._event_list.pop_event()
-        self.time += hours
-        self.steps += hours
-        gen._execution_count += hours
-        gen._schedule_next(self.time + 1)
 
     # --- noon, nightfall, the night's tries, and before noon ------------------------------
 
