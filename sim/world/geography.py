@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.resources
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
@@ -245,13 +246,39 @@ class CalaisMap:
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any], name: str) -> CalaisMap:
+        """The map of a parsed map file, checked step by step (each step raises a
+        :class:`MapError` naming the file and what is wrong)."""
+
         def fail(msg: str) -> MapError:
             return MapError(f"{name}: {msg}")
 
+        cell_m = cls._read_cell_m(data, fail)
+        terrain = cls._read_terrain(data, cls._read_legend(data, fail), fail)
+        points = cls._read_points(data, terrain, fail)
+        cls._check_camp(terrain, points, fail)
+        entry_cells, fence_cells = cls._read_ways(data, terrain, fail)
+        cmap = cls(
+            cell_m=cell_m,
+            terrain=terrain,
+            points=points,
+            entry_cells=entry_cells,
+            fence_cells=fence_cells,
+            source=name,
+        )
+        cmap._check_reachable(fail)
+        return cmap
+
+    @staticmethod
+    def _read_cell_m(data: dict[str, Any], fail: Callable[[str], MapError]) -> float:
+        """The side of a cell in metres: a positive number."""
         cell_m = data.get("cell_m")
         if isinstance(cell_m, bool) or not isinstance(cell_m, int | float) or cell_m <= 0:
             raise fail(f"'cell_m' must be a positive number, got {cell_m!r}")
+        return float(cell_m)
 
+    @staticmethod
+    def _read_legend(data: dict[str, Any], fail: Callable[[str], MapError]) -> dict[str, int]:
+        """The legend: each single character of the grid and the index of its zone."""
         legend = data.get("legend")
         if not isinstance(legend, dict) or not legend:
             raise fail("missing or empty [legend] table")
@@ -262,7 +289,14 @@ class CalaisMap:
             if zone not in ZONES:
                 raise fail(f"legend maps {ch!r} to unknown zone {zone!r} (known: {list(ZONES)})")
             codes[ch] = ZONES.index(zone)
+        return codes
 
+    @staticmethod
+    def _read_terrain(
+        data: dict[str, Any], codes: dict[str, int], fail: Callable[[str], MapError]
+    ) -> np.ndarray:
+        """The grid string as zone codes, (rows, columns): rectangular, every character in the
+        legend."""
         grid = data.get("grid")
         if not isinstance(grid, str):
             raise fail("missing 'grid' string")
@@ -276,10 +310,15 @@ class CalaisMap:
             for j, ch in enumerate(row):
                 if ch not in codes:
                     raise fail(f"grid row {i}, column {j}: character {ch!r} is not in the legend")
-        terrain = np.array([[codes[ch] for ch in row] for row in rows], dtype=np.int8)
-        height = len(rows)
-        impassable = [ZONES.index(z) for z in IMPASSABLE]
+        return np.array([[codes[ch] for ch in row] for row in rows], dtype=np.int8)
 
+    @staticmethod
+    def _read_points(
+        data: dict[str, Any], terrain: np.ndarray, fail: Callable[[str], MapError]
+    ) -> dict[str, tuple[int, int]]:
+        """The named points, as (column, row): inside the grid and on land."""
+        height, width = terrain.shape
+        impassable = [ZONES.index(z) for z in IMPASSABLE]
         raw_points = data.get("points", {})
         if not isinstance(raw_points, dict):
             raise fail("[points] must be a table of name = [col, row]")
@@ -298,7 +337,13 @@ class CalaisMap:
                 zone = ZONES[terrain[row, col]]
                 raise fail(f"point {pname!r} {value} is not on land (zone {zone!r})")
             points[pname] = (col, row)
+        return points
 
+    @staticmethod
+    def _check_camp(
+        terrain: np.ndarray, points: dict[str, tuple[int, int]], fail: Callable[[str], MapError]
+    ) -> None:
+        """The grid has camp cells, and the point ``camp_centre`` is on one."""
         camp_code = ZONES.index("camp")
         if not (terrain == camp_code).any():
             raise fail("the grid has no camp cells (zone 'camp')")
@@ -308,6 +353,11 @@ class CalaisMap:
         if terrain[cr, cc] != camp_code:
             raise fail(f"point 'camp_centre' {[cc, cr]} is not on a camp cell")
 
+    @classmethod
+    def _read_ways(
+        cls, data: dict[str, Any], terrain: np.ndarray, fail: Callable[[str], MapError]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each way's entry cells and fence cells, from its ``[ways.<way>]`` table."""
         ways = data.get("ways")
         if not isinstance(ways, dict):
             raise fail("missing [ways] table")
@@ -332,21 +382,17 @@ class CalaisMap:
         unknown = set(ways) - set(WAYS)
         if unknown:
             raise fail(f"unknown way(s) {sorted(unknown)} in [ways] (known: {list(WAYS)})")
+        return entry_cells, fence_cells
 
-        cmap = cls(
-            cell_m=float(cell_m),
-            terrain=terrain,
-            points=points,
-            entry_cells=entry_cells,
-            fence_cells=fence_cells,
-            source=name,
-        )
-        dist, _ = cmap._graph.distances(cmap.fence, cr * width + cc)
+    def _check_reachable(self, fail: Callable[[str], MapError]) -> None:
+        """Some entry cell of every way can be reached on foot from ``camp_centre``."""
+        width = self.terrain.shape[1]
+        cc, cr = self.points["camp_centre"]
+        dist, _ = self._graph.distances(self.fence, cr * width + cc)
         for way in WAYS:
-            cells = entry_cells[way]
+            cells = self.entry_cells[way]
             if not np.isfinite(dist[cells[:, 1] * width + cells[:, 0]]).any():
                 raise fail(f"no entry cell of way {way!r} is reachable from 'camp_centre'")
-        return cmap
 
     @staticmethod
     def _zone_spec(spec: dict[str, Any], key: str, terrain: np.ndarray, fail: Any, way: str):
