@@ -142,3 +142,49 @@ def test_run_is_the_same_as_stepping_hour_by_hour():
     slow.step()
     assert fast.steps == slow.steps == 73
     pd.testing.assert_frame_equal(fast.run(2), slow.run(2))
+
+
+def test_the_core_uses_mesa_public_api_only():
+    """Agents are made and removed through Mesa's public calls; only ``mesa_clock.py`` (which
+    says why) touches Mesa's event list."""
+    import re
+    from pathlib import Path
+
+    import sim
+
+    private = re.compile(
+        r"_HardKeyAgentSet|_agents_by_type|_all_agents|agent_id_counter|cls\.__new__"
+        r"|_event_list|_default_schedule"
+    )
+    root = Path(sim.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted((root / "model").glob("*.py")) + sorted((root / "world").glob("*.py"))
+        if path.name != "mesa_clock.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if private.search(line)
+    ]
+    assert offenders == []
+
+
+def test_networks_and_units_act_through_their_own_methods(monkeypatch):
+    """The model dismantles networks by ``SmugglingNetwork.investigated`` and moves units by
+    ``EnforcementUnit.patrol``."""
+    from sim.model.agents import EnforcementUnit
+
+    calls = {"investigated": 0, "patrol": 0}
+    investigated, patrol = SmugglingNetwork.investigated, EnforcementUnit.patrol
+
+    def count_investigated(self, hazard):
+        calls["investigated"] += 1
+        return investigated(self, hazard)
+
+    def count_patrol(self, draw):
+        calls["patrol"] += 1
+        patrol(self, draw)
+
+    monkeypatch.setattr(SmugglingNetwork, "investigated", count_investigated)
+    monkeypatch.setattr(EnforcementUnit, "patrol", count_patrol)
+    model = CalaisModel(small("full-package", "days=2"), seed=3)
+    model.run(2)
+    assert calls["investigated"] > 0 and calls["patrol"] > 0
