@@ -1,4 +1,5 @@
-"""Going out (ODD 7.3): each night each migrant in the camp stays or chooses a way in.
+"""Going out, and the choice of a way in (ODD 7.2, 7.3): each night each migrant in the camp
+stays or chooses a way in.
 
 One discrete choice over four options, staying and the three ways in, on one utility with
 Gumbel noise (a multinomial logit, as in Flee's route choice and Routes and Rumours):

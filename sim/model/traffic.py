@@ -1,4 +1,5 @@
-"""Lorry and train traffic through the port and the tunnel, its stoppages and its queues.
+"""Traffic (ODD 7.13): lorries and trains through the port and the tunnel, their stoppages and
+their queues.
 
 Lorries arrive at a steady rate for each crossing. Incidents (intruders on the tracks or in the
 port) stop a crossing for some hours; strikes lower its capacity for whole days. What cannot

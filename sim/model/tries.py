@@ -1,4 +1,4 @@
-"""Tries at a way in (ODD 7.4): an hour's tries in two stages, and the stopping rule.
+"""Tries at a way in (ODD 7.6): an hour's tries in two stages, and the stopping rule.
 
 Each night hour, every migrant at a way in makes one try:
 
