@@ -29,18 +29,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.app.page import (
+from sim.app.cards import versus
+from sim.app.fields import slider_step
+from sim.app.formats import parse_number
+from sim.app.page import SPEEDS
+from sim.app.runs import Workshop
+from sim.app.settings import (
     APP_MAX_MIGRANTS,
     MAX_SEED,
-    SPEEDS,
     Settings,
-    Workshop,
     load_choice,
-    parse_number,
     picker_refusal,
     scenario_choices,
-    slider_step,
-    versus,
     workshop_toml,
 )
 from sim.model.outcomes import COLUMNS
