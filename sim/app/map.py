@@ -191,35 +191,15 @@ def _cross(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, fill: str) -
 
 
 def migrant_positions(model: CalaisModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every migrant's row, state and place on the grid (column, row; fractions of a cell).
+    """Every migrant's row, state and cell on the grid (column, row), as the model places them.
 
-    Migrants in the camp are spread over its cells; those on the way are placed along their
-    route by how far they have walked, between cells; those trying, at their way in.
+    Migrants in the camp are spread over its cells; those on the way, along their route by how
+    far they have walked; those trying, at their way in (:meth:`CalaisModel.migrant_cells`).
     """
-    m = model.migrants
-    rows = m.alive()
-    state = m.state[rows]
-    camp = model.map.camp_cells
-    xy = camp[rows % len(camp)].astype(np.float64)
-    abroad = np.flatnonzero(state > CAMP)
-    if abroad.size:
-        routes = model.map.routes()
-        speed = model.params.behaviour.walk_speed_kmh
-        way = m.way[rows[abroad]]
-        for w, name in enumerate(WAYS):
-            chosen = abroad[way == w]
-            if chosen.size == 0:
-                continue
-            cells = routes[name].cells
-            last = len(cells) - 1
-            left = np.clip(m.eta[rows[chosen]] / max(routes[name].hours(speed), 1e-9), 0, 1)
-            left = np.where(state[chosen] == TRYING, 0.0, left)
-            walked = np.where(state[chosen] == BACK, left, 1 - left) * last
-            i = np.clip(np.floor(walked).astype(np.int64), 0, last)
-            j = np.minimum(i + 1, last)
-            t = (walked - i)[:, None]
-            xy[chosen] = cells[i] * (1 - t) + cells[j] * t
-    return rows, state, xy
+    rows = model.migrants.alive()
+    state = model.migrants.state[rows]
+    cells = np.asarray(model.migrant_cells(rows), dtype=np.float64).reshape(-1, 2)
+    return rows, state, cells
 
 
 def draw_map(model: CalaisModel) -> bytes:

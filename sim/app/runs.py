@@ -97,11 +97,11 @@ def outcome_value(model: CalaisModel, frame: pd.DataFrame, name: str) -> float |
 
 
 def is_night(model: CalaisModel) -> bool:
-    """Whether the hour about to be simulated is one of the night's (migrants go out)."""
-    b, clock = model.params.behaviour, model.clock
-    if b.night_start_hour <= b.night_end_hour:
-        return b.night_start_hour <= clock < b.night_end_hour
-    return clock >= b.night_start_hour or clock < b.night_end_hour
+    """Whether the hour about to be simulated is one of the night's (migrants go out).
+
+    The model's own rule, so that the page's night is the model's.
+    """
+    return model._is_night(model.clock)
 
 
 def model_time(model: CalaisModel) -> dt.datetime:
