@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from sim.app.cards import versus
@@ -415,6 +416,8 @@ def test_downloads_rerun_with_calais_sim_run(page, tmp_path):
 
     results = download(page, "Results (Parquet)", tmp_path)
     frame = pd.read_parquet(results)
+    meta = pq.read_schema(results).metadata
+    assert tomllib.loads(meta[b"calais_sim.scenario"].decode()) == doc  # the file says its run
     assert list(frame.columns) == list(COLUMNS) == list(rerun.columns)
     assert len(frame) >= 1
     # the same scenario and seed, so the first day is the same in the app and on the command line
@@ -580,3 +583,22 @@ def test_number_fields_and_sliders():
     keys = {k.path: k for g in groups() for k in g.keys}
     assert slider_step(keys["policies.port_fencing.strength"], 0.6) == pytest.approx(0.01)
     assert slider_step(keys["policies.port_fencing.cost_eur"], 7e6) is None  # a number field
+
+
+def test_the_results_download_says_what_run_it_is():
+    import json
+
+    from sim.app.runs import results_parquet
+
+    settings = Settings.from_file(SCENARIOS, "returns.toml")
+    settings = settings.with_value(("population",), "initial_migrants", 200)
+    workshop = Workshop(settings.with_value((), "seed", 12345678901234567))
+    for _ in range(30):
+        workshop.step()
+    meta = pq.read_schema(io.BytesIO(results_parquet(workshop))).metadata
+    scenario = tomllib.loads(meta[b"calais_sim.scenario"].decode())
+    assert scenario == tomllib.loads(workshop_toml(workshop.settings)[1])
+    assert scenario["seed"] == 12345678901234567
+    assert scenario["population"]["initial_migrants"] == 200
+    assert json.loads(meta[b"calais_sim.seed"])["seed"] == 12345678901234567
+    assert "mesa" in json.loads(meta[b"calais_sim.versions"])

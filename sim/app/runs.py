@@ -7,16 +7,17 @@ outcomes so far, and the run's daily results as a Parquet file.
 from __future__ import annotations
 
 import datetime as dt
-import io
+import json
 import threading
 
 import mesa
 import pandas as pd
 import solara
 
-from sim.app.settings import Settings, baseline_for, default_settings
+from sim.app.settings import Settings, baseline_for, default_settings, workshop_toml
 from sim.model.calais import NOON, CalaisModel
 from sim.model.outcomes import OUTCOME_BY_NAME
+from sim.runs.results import PROVENANCE_PREFIX, frame_parquet_bytes, provenance
 from sim.scenario.loading import (
     ScenarioError,
 )
@@ -111,8 +112,16 @@ def model_time(model: CalaisModel) -> dt.datetime:
 
 
 def results_parquet(workshop: Workshop) -> bytes:
-    """The chosen run's daily outcomes so far, as the Parquet file ``calais-sim run`` writes."""
+    """The chosen run's daily outcomes so far, as the Parquet file ``calais-sim run`` writes.
+
+    With the same provenance in its metadata (:func:`sim.runs.results.provenance`): the
+    scenario as the controls set it (the TOML of the scenario download), its seed and the
+    versions; and, under ``calais_sim.app``, the file picked and how far the run had got.
+    """
     frame, _ = workshop.frames()
-    out = io.BytesIO()
-    frame.to_parquet(out, index=False)
-    return out.getvalue()
+    settings = workshop.settings
+    meta = provenance(workshop_toml(settings)[1], {"seed": settings.scenario.seed})
+    meta[f"{PROVENANCE_PREFIX}app"] = json.dumps(
+        {"file": settings.file, "days_run": len(frame), "hours_run": workshop.chosen.hour}
+    )
+    return frame_parquet_bytes(frame, meta)
