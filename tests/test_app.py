@@ -602,3 +602,39 @@ def test_the_results_download_says_what_run_it_is():
     assert scenario["population"]["initial_migrants"] == 200
     assert json.loads(meta[b"calais_sim.seed"])["seed"] == 12345678901234567
     assert "mesa" in json.loads(meta[b"calais_sim.versions"])
+
+
+def test_a_closed_session_frees_its_runs():
+    """Sessions (browser tabs) opened and closed leave no runs behind in the server."""
+    import gc
+    import weakref
+
+    import solara
+    import solara.server.app
+    from solara.server import kernel, kernel_context
+
+    from sim.app import page as app_page
+    from sim.app import sessions
+
+    models = []
+    for i in range(3):
+        context = kernel_context.VirtualKernelContext(
+            id=f"tab-{i}",
+            session_id=f"session-{i}",
+            kernel=kernel.Kernel(),
+            control_sockets=[],
+            widgets={},
+            templates={},
+        )
+        with context:
+            _, rc = solara.render(app_page.page(), handle_error=False)
+            context.app_object = rc
+        workshop = sessions.runs_of(f"tab-{i}")
+        assert workshop is not None, "the session's runs are in the store while it is open"
+        models += [weakref.ref(workshop.chosen), weakref.ref(workshop.baseline)]
+        del workshop
+        context.close()
+        assert sessions.runs_of(f"tab-{i}") is None
+    assert sessions.open_sessions() == []
+    gc.collect()
+    assert [m() for m in models] == [None] * len(models), "a closed session's models are freed"

@@ -37,6 +37,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
+from sim.app import sessions
 from sim.app.cards import Outcomes, TakeHome
 from sim.app.charts import Charts
 from sim.app.controls import ControlHost
@@ -140,6 +141,7 @@ def page() -> None:
     settings = solara.use_reactive(initial)
     model = solara.use_reactive(solara.use_memo(lambda: Workshop(initial), []))
     hours_per_frame = solara.use_reactive(HOURS_PER_FRAME)
+    sessions.keep(model.value)  # released when the session closes
     with solara.Column(gap="0px"):  # the parts that only fill the bars take no room
         solara.Title(TITLE)
         solara.Style(CSS_FILE)

@@ -64,6 +64,13 @@ class Workshop(mesa.Model):
                 self.baseline.step()
             self.running = self.chosen.running and (self.baseline is None or self.baseline.running)
 
+    def close(self) -> None:
+        """Stop both runs for good and let their models go (the session has closed)."""
+        with self.lock:
+            self.running = False
+            self.chosen = self.baseline = None  # type: ignore[assignment]
+            self._frames = None
+
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The daily outcomes of the chosen run and of the baseline so far (whole days)."""
         with self.lock:

@@ -45,6 +45,11 @@ SCENARIOS_ENV = "CALAIS_SIM_SCENARIOS"
 CACHE_ENV = "CALAIS_SIM_CACHE"
 """Environment variable naming the cache folder (default: the user's cache folder)."""
 READY_TIMEOUT_S = 180.0
+KERNEL_CULL_TIMEOUT = "5m"
+"""How long the server keeps a session whose page lost its connection without being closed (a
+laptop asleep, a tab killed): Solara's default, 24 hours, kept every such tab's runs in memory.
+A closed tab is freed at once (:mod:`sim.app.sessions`). ``SOLARA_KERNEL_CULL_TIMEOUT`` in the
+environment overrides it."""
 CLOSED_PORT_URL = "http://127.0.0.1:9/"
 """Where the CDN proxy would fetch a missing file from: a closed port, so a miss fails at once."""
 SAMESITE_WARNING = "Cookies with samesite=none require https"
@@ -136,6 +141,7 @@ def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str
             SCENARIOS_ENV: str(scenarios),
         }
     )
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
     # a page opened at 127.0.0.1 rather than localhost makes Solara warn about its cookie at
     # every visit (it is for pages embedded in other sites); the app's users need not see it
     quiet = f"ignore:{SAMESITE_WARNING}:UserWarning:solara.server.starlette"
