@@ -33,7 +33,7 @@ import pytest
 from sim.app.cards import versus
 from sim.app.fields import slider_step
 from sim.app.formats import parse_number
-from sim.app.page import SPEEDS
+from sim.app.page import HOURS_PER_FRAME, PLAY_INTERVAL_MS, SPEEDS
 from sim.app.runs import Workshop
 from sim.app.settings import (
     APP_MAX_MIGRANTS,
@@ -638,3 +638,24 @@ def test_a_closed_session_frees_its_runs():
     assert sessions.open_sessions() == []
     gc.collect()
     assert [m() for m in models] == [None] * len(models), "a closed session's models are freed"
+
+
+def test_a_whole_run_can_play_in_under_30_s_at_the_default_speed():
+    """Mesa's pauses between frames alone must leave most of 30 s for stepping and drawing.
+
+    The wall time itself is measured by benchmarks/app_play.py (no timed test: it depends on
+    the machine); here, the frames of a 120-day run at the default speed and their pauses.
+    """
+    frames = 120 * 24 / HOURS_PER_FRAME
+    assert HOURS_PER_FRAME == SPEEDS["a day"]
+    assert frames * PLAY_INTERVAL_MS / 1000 <= 10
+
+
+def test_pause_stops_the_run_at_the_fastest_frames(page):
+    page.get_by_role("button", name="an hour", exact=True).click()
+    page.get_by_text("Speed: an hour of simulated time a frame").wait_for()
+    play_until(page, 6)
+    page.wait_for_timeout(500)  # Mesa's loop may still finish the frame it had begun
+    stopped = mesa_time(page)
+    page.wait_for_timeout(1000)
+    assert mesa_time(page) == stopped, "the run goes on after Pause"

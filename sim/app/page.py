@@ -48,9 +48,11 @@ from sim.app.settings import Settings, default_settings
 from sim.resources import package_path
 
 TITLE = "Calais 2015: what do the border measures do?"
-PLAY_INTERVAL_MS = 200
-"""Mesa's pause between frames while playing. It must stay well above the time the page takes
-to draw itself (up to 150 ms on a busy machine), or Mesa's play loop can stall."""
+PLAY_INTERVAL_MS = 60
+"""Mesa's pause between frames while playing. A 120-day run at a day a frame is 120 frames:
+at 60 ms, 7 s of pauses, leaving the rest of 30 s for stepping and drawing (about 150 ms a
+frame on a busy machine; benchmarks/app_play.py measures it). The pause also gives a click on
+Pause its turn."""
 SPEEDS: dict[str, int] = {"an hour": 1, "a night": 12, "a day": 24, "a week": 168}
 """The speed control's choices: how much simulated time Play and Step advance a frame (hours)."""
 HOURS_PER_FRAME = SPEEDS["a day"]
