@@ -9,6 +9,7 @@ In CI (``CI=true``) a missing browser fails these tests; elsewhere it skips them
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -172,10 +173,11 @@ class Watch:
     requests: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def page(browser, server: Server):
-    """The page, loaded; after the test, nothing may have gone wrong on it."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+@contextlib.contextmanager
+def opened(browser, server: Server, width: int = 1440, height: int = 1000) -> Iterator:
+    """The page, loaded in a window of this size; at the end, nothing may have gone wrong."""
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(ACT_MS)
     watch = Watch()
@@ -206,6 +208,13 @@ def page(browser, server: Server):
     problems = list(watch.problems)
     context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser, server: Server):
+    """The page, loaded; after the test, nothing may have gone wrong on it."""
+    with opened(browser, server) as page:
+        yield page
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -509,18 +518,6 @@ def test_scenario_picker_serves_only_the_folders_files():
             load_choice(SCENARIOS, name)
 
 
-def test_ctrl_c_stops_the_server_and_frees_its_port(server):
-    code = server.stop()
-    assert code == 130, server.log.read_text()
-    assert "Traceback" not in server.log.read_text()
-    assert listening_addresses(server.port) == set()
-    with pytest.raises(ProcessLookupError):  # nothing of its process group is left
-        os.killpg(server.proc.pid, 0)
-
-
-# --- the page's rules, without a browser -------------------------------------------------------
-
-
 def test_controls_check_values_as_scenario_files_do():
     settings = Settings.from_file(SCENARIOS, "baseline.toml")
     with pytest.raises(ScenarioError, match="at most 1"):
@@ -659,3 +656,73 @@ def test_pause_stops_the_run_at_the_fastest_frames(page):
     stopped = mesa_time(page)
     page.wait_for_timeout(1000)
     assert mesa_time(page) == stopped, "the run goes on after Pause"
+
+
+UNLABELLED_JS = """() => [...document.querySelectorAll(
+    'input, select, textarea, button, [role=slider], [role=switch], [role=button]')]
+  .filter(e => e.type !== 'hidden' && e.getAttribute('tabindex') !== '-1'
+               && e.offsetParent !== null)
+  .filter(e => !((e.getAttribute('aria-label') || '').trim() || e.getAttribute('aria-labelledby')
+                 || (e.labels && [...e.labels].some(l => l.innerText.trim()))
+                 || (e.innerText || '').trim() || e.title || e.placeholder))
+  .map(e => e.outerHTML.slice(0, 120))"""
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+@pytest.mark.parametrize("width,height", [(1440, 900), (1024, 768)])
+def test_the_page_at_two_window_sizes(browser, server, tmp_path, width, height):
+    with opened(browser, server, width, height) as page:
+        page.get_by_role("button", name="a week", exact=True).click()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_selector(".calais-charts img")
+        page.wait_for_timeout(500)
+        page.screenshot(path=tmp_path / f"app-{width}x{height}.png")
+        assert page.evaluate(UNLABELLED_JS) == [], "every control has a name"
+        mapped, cards = box(page, ".calais-map img"), box(page, ".calais-outcomes")
+        assert cards["x"] >= mapped["x"] + mapped["width"], "the cards are beside the map"
+        assert cards["y"] < mapped["y"] + mapped["height"]
+        assert page.get_by_text("This website runs on").count() == 0, "no badge over the page"
+        if (width, height) == (1440, 900):
+            charts = box(page, ".calais-charts img")
+            seen = min(charts["y"] + charts["height"], height) - charts["y"]
+            assert seen >= 0.6 * charts["height"], "the day-by-day charts are in view"
+        switch_on(page, "Port fencing")  # a slider appears: it is named too
+        assert page.evaluate(UNLABELLED_JS) == [], "every control has a name"
+
+
+def test_sliders_keep_focus_and_play_stays_in_view(browser, server):
+    with opened(browser, server, 1440, 900) as page:
+        switch_on(page, "Port fencing")
+        slider = page.locator(".calais-group-port_fencing .calais-key-strength [role=slider]")
+        slider.scroll_into_view_if_needed()
+        slider.focus()
+        for expected in ("0.6 → 0.61", "0.6 → 0.62"):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "(t) => document.querySelector('.calais-changes')?.innerText.includes(t)",
+                arg=expected,
+            )
+            page.wait_for_timeout(300)  # the sidebar drawn again
+            assert page.evaluate("() => document.activeElement.getAttribute('role')") == "slider", (
+                "the slider keeps the keyboard's focus"
+            )
+        switch_on(page, "Returns")  # further down the sidebar
+        for name in ("▶", "Step"):
+            button = page.get_by_role("button", name=name, exact=True).bounding_box()
+            assert 0 <= button["y"] and button["y"] + button["height"] <= 900, f"{name} in view"
+
+
+# last: it stops the server the browser tests share
+def test_ctrl_c_stops_the_server_and_frees_its_port(server):
+    code = server.stop()
+    assert code == 130, server.log.read_text()
+    assert "Traceback" not in server.log.read_text()
+    assert listening_addresses(server.port) == set()
+    with pytest.raises(ProcessLookupError):  # nothing of its process group is left
+        os.killpg(server.proc.pid, 0)
+
+
+# --- the page's rules, without a browser -------------------------------------------------------

@@ -40,9 +40,9 @@ def draw_charts(frame: pd.DataFrame, base: pd.DataFrame | None, start: dt.date) 
 
     The chosen run is drawn solid, the baseline dashed in the same colour.
     """
-    fig = Figure(figsize=(10.4, 5.4), dpi=92)
+    fig = Figure(figsize=(10.4, 3.6), dpi=92)  # wide and low: in view below the map
     axes = fig.subplots(2, 3, sharex=True)
-    fig.subplots_adjust(left=0.06, right=0.99, top=0.93, bottom=0.08, wspace=0.3, hspace=0.32)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.92, bottom=0.1, wspace=0.3, hspace=0.42)
     days = frame["day"].to_numpy()
 
     def date_label(x: float, _pos: int) -> str:

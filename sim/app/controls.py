@@ -12,7 +12,7 @@ from typing import Any
 
 import solara
 
-from sim.app.fields import Commit, KeyControl, NumberField
+from sim.app.fields import Commit, KeyControl, NumberField, control_key
 from sim.app.formats import fmt_date
 from sim.app.runs import Workshop
 from sim.app.settings import APP_MAX_MIGRANTS, MAX_SEED, Settings, picker_refusal, scenario_choices
@@ -82,8 +82,9 @@ def MeasureBlock(group: Group, settings: Settings, apply: Callable[[Settings], N
                 for key in group.keys:
                     if key.name != "enabled":
                         commit = commit_key(settings, apply, (kind, instance), key)
-                        KeyControl(key, table[key.name], commit, start).key(
-                            f"{settings.revision}:{instance}.{key.name}"
+                        value = table[key.name]
+                        KeyControl(key, value, commit, start).key(
+                            control_key(settings, f"{instance}.{key.name}", key, value)
                         )
 
 
@@ -97,8 +98,9 @@ def SectionBlock(group: Group, settings: Settings, apply: Callable[[Settings], N
             if key.path == POPULATION_KEY:
                 continue  # in the scenario card
             commit = commit_key(settings, apply, (group.table,), key)
-            KeyControl(key, table[key.name], commit, settings.scenario.start_date).key(
-                f"{settings.revision}:{key.path}"
+            value = table[key.name]
+            KeyControl(key, value, commit, settings.scenario.start_date).key(
+                control_key(settings, key.path, key, value)
             )
 
 

@@ -52,6 +52,18 @@ def slider_step(key: Key, value: Any) -> float | None:
     return step if abs(ticks - round(ticks)) < 1e-6 else None
 
 
+def control_key(settings: Any, path: str, key: Key, value: Any) -> str:
+    """The key that keeps a control's widget from one change of the settings to the next.
+
+    A switch, a list or a slider shows the settings' value and holds nothing of its own: it
+    keeps its widget (a slider moved by the arrow keys keeps the keyboard's focus). A typed
+    field holds its text and its message of refusal: it starts afresh at every change.
+    """
+    if key.kind == "bool" or key.spec.choices or slider_step(key, value) is not None:
+        return path
+    return f"{settings.revision}:{path}"
+
+
 Commit = Callable[[Any], "str | None"]
 """Applies a control's new value; returns why it was refused, or None."""
 

@@ -89,10 +89,10 @@ def MainView(workshop: Workshop) -> None:
             with solara.Div(classes=["calais-left"]):
                 MapView(workshop)
                 Legend()
-                TakeHome(workshop)
             with solara.Div(classes=["calais-right"]):
                 Outcomes(workshop)
         Charts(workshop)
+        TakeHome(workshop)
 
 
 CSS_FILE = package_path("app", "assets", "app.css")

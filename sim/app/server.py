@@ -137,6 +137,8 @@ def offline_env(scenarios: Path, base: dict[str, str] | None = None) -> dict[str
             "SOLARA_ASSETS_CDN": CLOSED_PORT_URL,
             "SOLARA_ASSETS_EXTRA_LOCATIONS": str(assets_dir()),
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            # Solara's "This website runs on Solara" badge sat over the charts' corner
+            "SOLARA_THEME_SHOW_BANNER": "False",
             "SOLARA_HOME": str(cache / "solara-home"),
             SCENARIOS_ENV: str(scenarios),
         }
