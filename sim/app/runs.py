@@ -109,7 +109,7 @@ def is_night(model: CalaisModel) -> bool:
 
     The model's own rule, so that the page's night is the model's.
     """
-    return model._is_night(model.clock)
+    return model.is_night(model.clock)
 
 
 def model_time(model: CalaisModel) -> dt.datetime:

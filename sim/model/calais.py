@@ -99,7 +99,7 @@ class CalaisModel(mesa.Model):
         self.params: Scenario = scenario
         self.seed_sequence = seq
         b = scenario.behaviour
-        self._night = [self._is_night(clock) for clock in range(HOURS_PER_DAY)]
+        self._night = [self.is_night(clock) for clock in range(HOURS_PER_DAY)]
         self._night_start, self._night_end = b.night_start_hour, b.night_end_hour
         self.map = (calais_map or default_map()).copy()
         self.day = 0
@@ -158,7 +158,8 @@ class CalaisModel(mesa.Model):
         speed = self.params.behaviour.walk_speed_kmh
         return np.array([routes[w].hours(speed) for w in WAYS])
 
-    def _is_night(self, clock: int) -> bool:
+    def is_night(self, clock: int) -> bool:
+        """Whether hour ``clock`` of a day (0-23) is in the night, when migrants go out."""
         b = self.params.behaviour
         if b.night_start_hour <= b.night_end_hour:
             return b.night_start_hour <= clock < b.night_end_hour
