@@ -17,7 +17,7 @@ import solara
 from sim.app.settings import Settings, baseline_for, default_settings, workshop_toml
 from sim.model.calais import NOON, CalaisModel
 from sim.model.outcomes import OUTCOME_BY_NAME
-from sim.runs.results import PROVENANCE_PREFIX, frame_parquet_bytes, provenance
+from sim.runs.provenance import PROVENANCE_PREFIX, frame_parquet_bytes, provenance
 from sim.scenario.loading import (
     ScenarioError,
 )
