@@ -8,7 +8,13 @@ from typing import Any
 
 from sim.cli.options import add_scheduler_options, add_set_option, positive_arg, seed_arg
 from sim.errors import EXIT_OK
-from sim.evidence.defaults import CALIBRATION_FILE, SCENARIO_FILE, TARGETS_FILE, VALIDATION_SEED
+from sim.evidence.defaults import (
+    CALIBRATION_FILE,
+    POSTERIOR_FILE,
+    SCENARIO_FILE,
+    TARGETS_FILE,
+    VALIDATION_SEED,
+)
 from sim.evidence.defaults import VALIDATION_REPLICATES as DEFAULT_REPLICATES
 
 
@@ -28,6 +34,8 @@ def cmd_validation(args: argparse.Namespace) -> int:
 
     targets = load_targets(args.targets)
     scenario = calibrated_scenario(args.scenario, args.calibration, args.overrides)
+    if args.posterior:
+        return posterior_check(args, scenario, targets)
     for key, value in pinned(args.scenario, args.calibration).items():
         print(
             f"note: {args.scenario} (or a file it extends) sets {key} = {value!r}; the fitted "
@@ -48,6 +56,36 @@ def cmd_validation(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
     if not args.update_docs:
         print("(docs/ left as it is: --update-docs writes the figures and tables there too)")
+    return EXIT_OK
+
+
+def posterior_check(args: argparse.Namespace, scenario: Any, targets: Any) -> int:
+    """``validation --posterior``: the targets against the posterior predictive distribution."""
+    from sim.evidence.calibration import dask_client
+    from sim.evidence.predictive import (
+        predictive_check,
+        predictive_frame,
+        predictive_text,
+        read_posterior,
+    )
+    from sim.runs.files import write_bytes
+
+    posterior = read_posterior(args.posterior)
+    print(
+        f"validation --posterior: {len(targets)} targets; {args.draws} draws from "
+        f"{args.posterior} ({len(posterior)} particles), one run of {scenario.name} each, "
+        f"root seed {args.seed}",
+        flush=True,
+    )
+    with dask_client(args.scheduler) as client:
+        checks = predictive_check(
+            scenario, posterior, targets, args.draws, args.seed, args.workers, client
+        )
+    print(predictive_text(checks))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_bytes(out / "predictive.csv", predictive_frame(checks).to_csv(index=False).encode())
+    print(f"wrote {out / 'predictive.csv'}")
     return EXIT_OK
 
 
@@ -94,5 +132,18 @@ def add_parser(subparsers: Any) -> None:
         "--docs",
         default="docs",
         help="the documentation folder --update-docs writes into (default docs)",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="check the targets against the posterior predictive distribution of this "
+        f"posterior.parquet (the shipped one: {POSTERIOR_FILE}) instead",
+    )
+    p.add_argument(
+        "--draws",
+        type=positive_arg,
+        default=40,
+        metavar="D",
+        help="with --posterior: parameter sets drawn, one run each (default 40)",
     )
     p.set_defaults(func=cmd_validation)

@@ -12,6 +12,8 @@ TARGETS_FILE = data_file("targets.toml")
 """The 2015 record the model is calibrated and validated against."""
 CALIBRATION_FILE = data_file("calibration.toml")
 """The packaged fit, which the parameters' defaults are read from."""
+POSTERIOR_FILE = data_file("posterior.parquet")
+"""The packaged ABC-SMC posterior (docs/validation.md, Bayesian calibration)."""
 SCENARIO_FILE = scenario_file("calais-2015")
 """The scenario the record describes."""
 
