@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.resources import data_file
-
-WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
-"""The three ways in, in the index order used by every per-way array."""
+from sim.world.zones import WAYS  # the ways in belong to the map; every per-way array follows it
 
 
 @dataclass(frozen=True)

@@ -10,170 +10,31 @@ route from the camp to the nearest entry cell of each way, lengthened by fences.
 from __future__ import annotations
 
 import importlib.resources
-import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from sim.errors import BadInput
+from sim.world.routing import Route, WalkingGraph, cells_of, dilate8
+from sim.world.zones import IMPASSABLE, WAYS, ZONE_COLOURS, ZONES
 
 if TYPE_CHECKING:
     from mesa.discrete_space import OrthogonalMooreGrid
 
-WAYS: tuple[str, ...] = ("port", "beach", "tunnel")
-"""The ways in, in the index order used everywhere."""
-
-ZONES: tuple[str, ...] = (
-    "sea",
-    "beach",
-    "town",
-    "camp",
-    "port",
-    "port_access",
-    "approach_road",
-    "lorry_park",
-    "motorway",
-    "tunnel_terminal",
-    "tunnel_access",
-    "open",
-    "water",
-)
-"""Zone names; the index of a name is its code in :attr:`CalaisMap.terrain`."""
-
-ZONE_COLOURS: dict[str, str] = {
-    "sea": "#2f6db3",
-    "beach": "#f1e0a0",
-    "town": "#b9aea3",
-    "camp": "#e8742a",
-    "port": "#6f7487",
-    "port_access": "#ffd21f",
-    "approach_road": "#8a5a2b",
-    "lorry_park": "#9b6cc4",
-    "motorway": "#2b2b2b",
-    "tunnel_terminal": "#4f7f5a",
-    "tunnel_access": "#ff3fb4",
-    "open": "#cfe6a8",
-    "water": "#7ab8e8",
-}
-"""A matplotlib colour (hex string) per zone, for drawing the map."""
-
-WALK_COST: dict[str, float] = {
-    "sea": math.inf,
-    "water": math.inf,
-    "beach": 1.2,
-    "town": 1.0,
-    "camp": 1.0,
-    "open": 1.0,
-    "approach_road": 1.5,
-    "lorry_park": 1.5,
-    "motorway": 2.0,
-    "port": 3.0,
-    "port_access": 1.0,
-    "tunnel_terminal": 3.0,
-    "tunnel_access": 1.0,
-}
-"""Walking cost per zone, as a multiple of the plain distance (inf = impassable).
-
-The secured interiors of the port and of the tunnel terminal are costly so that routes to
-one way never cut through another way's premises."""
-
-FENCE_CLIMB_CELLS: float = 5.0
-"""Extra walking cost of entering a cell with fence strength 1, in cells' worth of distance."""
-
-IMPASSABLE: frozenset[str] = frozenset(z for z, c in WALK_COST.items() if math.isinf(c))
-
-_NEIGHBOURS: tuple[tuple[int, int], ...] = (
-    (-1, -1),
-    (0, -1),
-    (1, -1),
-    (-1, 0),
-    (1, 0),
-    (-1, 1),
-    (0, 1),
-    (1, 1),
-)
+__all__ = ["WAYS", "ZONES", "ZONE_COLOURS", "CalaisMap", "MapError", "Route"]
 
 
 class MapError(BadInput, ValueError):
     """A map file is malformed; the message names the file and what is wrong."""
 
 
-@dataclass(frozen=True)
-class Route:
-    """A walking route from the camp centre to the entry cell of one way."""
-
-    way: str
-    cells: np.ndarray  # (k, 2) int (col, row), camp centre first, entry cell last
-    length_m: float  # effective walking length in metres (terrain and fence costs included)
-
-    def hours(self, speed_kmh: float) -> float:
-        """Walking time in hours at ``speed_kmh`` over the effective length."""
-        if speed_kmh <= 0:
-            raise ValueError(f"speed_kmh must be positive, got {speed_kmh}")
-        return self.length_m / 1000.0 / speed_kmh
-
-
 def _hex_to_rgb(colour: str) -> tuple[float, float, float]:
     h = colour.lstrip("#")
     return (int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0)
-
-
-def _cells_of(mask: np.ndarray) -> np.ndarray:
-    """(n, 2) int array of (col, row) of the True cells of a (height, width) mask."""
-    rows, cols = np.nonzero(mask)
-    return np.column_stack([cols, rows]).astype(np.int64)
-
-
-def _dilate8(mask: np.ndarray) -> np.ndarray:
-    """Mask grown by one cell in the 8-neighbourhood."""
-    out = mask.copy()
-    h, w = mask.shape
-    for dc, dr in _NEIGHBOURS:
-        src = mask[max(0, -dr) : h - max(0, dr), max(0, -dc) : w - max(0, dc)]
-        out[max(0, dr) : h - max(0, -dr), max(0, dc) : w - max(0, -dc)] |= src
-    return out
-
-
-class _Graph:
-    """Static 8-connected walking graph of a terrain; weights depend on the fence layer."""
-
-    def __init__(self, terrain: np.ndarray, cell_m: float) -> None:
-        h, w = terrain.shape
-        cost = np.array([WALK_COST[z] for z in ZONES])[terrain]
-        walkable = np.isfinite(cost)
-        src: list[np.ndarray] = []
-        dst: list[np.ndarray] = []
-        step: list[np.ndarray] = []
-        rows, cols = np.mgrid[0:h, 0:w]
-        for dc, dr in _NEIGHBOURS:
-            r2, c2 = rows + dr, cols + dc
-            ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w) & walkable
-            r2c, c2c = np.clip(r2, 0, h - 1), np.clip(c2, 0, w - 1)
-            ok &= walkable[r2c, c2c]
-            if dc and dr:  # no corner cutting past impassable cells
-                ok &= walkable[rows, c2c] & walkable[r2c, cols]
-            src.append((rows * w + cols)[ok])
-            dst.append((r2c * w + c2c)[ok])
-            step.append(np.full(int(ok.sum()), cell_m * (math.sqrt(2.0) if dc and dr else 1.0)))
-        self.n = h * w
-        self.src = np.concatenate(src)
-        self.dst = np.concatenate(dst)
-        self.base = np.concatenate(step) * cost.ravel()[self.dst]
-        self.climb_m = FENCE_CLIMB_CELLS * cell_m
-
-    def distances(self, fence: np.ndarray, source: int) -> tuple[np.ndarray, np.ndarray]:
-        """Shortest effective distances (m) and predecessors from ``source`` (flat index)."""
-        weights = self.base + self.climb_m * fence.ravel().astype(np.float64)[self.dst]
-        graph = csr_matrix((weights, (self.src, self.dst)), shape=(self.n, self.n))
-        dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
-        return dist, pred
 
 
 class CalaisMap:
@@ -214,11 +75,11 @@ class CalaisMap:
         for way, cells in entry_cells.items():
             mask = np.zeros(terrain.shape, dtype=bool)
             mask[cells[:, 1], cells[:, 0]] = True
-            self.patrol_cells[way] = _cells_of(_dilate8(mask) & land)
-        self.camp_cells = _cells_of(terrain == ZONES.index("camp"))
+            self.patrol_cells[way] = cells_of(dilate8(mask) & land)
+        self.camp_cells = cells_of(terrain == ZONES.index("camp"))
         self.fence = np.zeros(terrain.shape, dtype=np.float32)
         self.fence_version = 0
-        self._graph = _Graph(terrain, self.cell_m)
+        self._graph = WalkingGraph(terrain, self.cell_m)
         self._cache: tuple[int, np.ndarray, dict[str, Route]] | None = None
 
     # ------------------------------------------------------------------ loading
@@ -369,16 +230,16 @@ class CalaisMap:
                 raise fail(f"missing [ways.{way}] table")
             entry_mask = cls._zone_spec(spec, "entry", terrain, fail, way)
             if "adjacent_to" in spec:
-                entry_mask &= _dilate8(cls._zone_spec(spec, "adjacent_to", terrain, fail, way))
+                entry_mask &= dilate8(cls._zone_spec(spec, "adjacent_to", terrain, fail, way))
             if not entry_mask.any():
                 raise fail(f"way {way!r} has no entry cells")
             fence_mask = entry_mask.copy()
             if "fence_perimeter" in spec:
                 zone_mask = cls._zone_spec(spec, "fence_perimeter", terrain, fail, way)
                 outside = ~(zone_mask | entry_mask)
-                fence_mask |= zone_mask & _dilate8(outside)
-            entry_cells[way] = _cells_of(entry_mask)
-            fence_cells[way] = _cells_of(fence_mask)
+                fence_mask |= zone_mask & dilate8(outside)
+            entry_cells[way] = cells_of(entry_mask)
+            fence_cells[way] = cells_of(fence_mask)
         unknown = set(ways) - set(WAYS)
         if unknown:
             raise fail(f"unknown way(s) {sorted(unknown)} in [ways] (known: {list(WAYS)})")
