@@ -14,7 +14,6 @@ would fall if the model were right, and is the one coverage is judged on.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import BadInput, RunFailed
+from sim.errors import BadInput
 from sim.evidence.targets import Target
 
 LEVEL = 0.90
@@ -107,7 +106,7 @@ def predictive_check(
         RunFailed: a run raised.
     """
     from sim.evidence.targets import days_needed
-    from sim.runs.executors import execute
+    from sim.evidence.validation import run_frames
     from sim.runs.jobs import make_jobs
 
     days = days_needed(scenario.start_date, targets)
@@ -118,13 +117,7 @@ def predictive_check(
         # every draw its own seed (child d of the root), not the common one of a sweep
         child = np.random.SeedSequence(seed).spawn(draws)[d]
         jobs.append(dataclasses.replace(job, replicate=d, spawn_key=tuple(child.spawn_key)))
-    frames: dict[int, pd.DataFrame] = {}
-    with contextlib.closing(execute(jobs, workers, scheduler)) as results:
-        for result in results:
-            if not result.ok:
-                raise RunFailed(f"a posterior predictive run failed: {result.error}")
-            frames[result.job.replicate] = result.frame
-    runs = [frames[d] for d in range(draws)]
+    runs = run_frames(jobs, workers, scheduler, "a posterior predictive run")
     noise = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     out = []
     for t in targets:

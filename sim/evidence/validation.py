@@ -100,20 +100,32 @@ def validate(
     Raises:
         RunFailed: a run raised.
     """
-    from sim.runs.executors import execute
     from sim.runs.jobs import make_jobs
 
     days = max(days_needed(scenario.start_date, targets), _day(scenario, NIGHT_OF_27_JULY) + 1)
     scenario = scenario.with_overrides([f"days={days}"])
     jobs = make_jobs([(scenario.to_toml(), {})], replicates, seed)
+    runs = run_frames(jobs, workers, scheduler, "a validation run")
+    return Validation(scenario, seed, runs, target_fits(runs, targets), other_figures(runs))
+
+
+def run_frames(
+    jobs: Sequence[Any], workers: int | None, scheduler: Any, what: str
+) -> list[pd.DataFrame]:
+    """Every job's daily frame, in the order of the jobs' replicate indices.
+
+    Raises:
+        RunFailed: a run raised (``what`` names it in the message).
+    """
+    from sim.runs.executors import execute
+
     frames: dict[int, pd.DataFrame] = {}
     with contextlib.closing(execute(jobs, workers, scheduler)) as results:
         for result in results:
             if not result.ok:
-                raise RunFailed(f"a validation run failed: {result.error}")
+                raise RunFailed(f"{what} failed: {result.error}")
             frames[result.job.replicate] = result.frame
-    runs = [frames[r] for r in range(replicates)]
-    return Validation(scenario, seed, runs, target_fits(runs, targets), other_figures(runs))
+    return [frames[j.replicate] for j in sorted(jobs, key=lambda j: j.replicate)]
 
 
 def pinned(path: str | Path, calibration: str | Path = CALIBRATION_FILE) -> dict[str, Any]:
