@@ -35,8 +35,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         else f"{args.workers or default_workers()} local process(es)"
     )
     points = len(sweep.points())
+    drawn = f"{sweep.draws} posterior draw(s) x " if sweep.posterior else ""
     print(
-        f"sweep: {len(sweep.scenarios)} scenario(s) x {points} grid point(s) x "
+        f"sweep: {len(sweep.scenarios)} scenario(s) x {points} grid point(s) x {drawn}"
         f"{sweep.replicates} replicate(s) = {len(jobs)} runs, root seed {sweep.seed}, "
         f"on {where}, into {out}/",
         flush=True,
@@ -89,12 +90,22 @@ def _plan(args: argparse.Namespace, out: Path) -> Any:
             args.seed,
             scenario_overrides(args),
             parse_grid(args.grid),
+            args.posterior,
+            args.draws,
         )
     elif args.resume:
-        if args.replicates or args.grid or args.overrides or args.days or args.seed is not None:
+        if (
+            args.replicates
+            or args.grid
+            or args.overrides
+            or args.days
+            or args.seed is not None
+            or args.posterior
+            or args.draws
+        ):
             raise UsageError(
                 "--resume without scenario files takes the sweep as it was planned: "
-                "give no --replicates, --seed, --days, --set or --grid"
+                "give no --replicates, --seed, --days, --set, --grid, --posterior or --draws"
             )
         if not (out / rf.MANIFEST).exists():
             raise UsageError(
@@ -136,6 +147,18 @@ def add_parser(subparsers: Any) -> None:
         default=[],
         metavar="KEY=V1,V2,...",
         help="vary a parameter over these values in every scenario (repeatable: full factorial)",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="a calibration's posterior.parquet: run --draws parameter sets drawn from it by "
+        "weight (seeded from the root seed, the same for every scenario), --replicates runs each",
+    )
+    p.add_argument(
+        "--draws",
+        type=positive_arg,
+        metavar="D",
+        help="parameter sets to draw from --posterior (default 20)",
     )
     add_scheduler_options(p)
     p.add_argument(

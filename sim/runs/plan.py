@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError, setting
-from sim.runs.jobs import Job, make_jobs, point_tag, replicate_seeds, scenario_from_text
+from sim.runs import draws as dr
+from sim.runs.jobs import (
+    Job,
+    make_jobs,
+    point_tag,
+    replicate_seeds,
+    run_id,
+    scenario_from_text,
+)
 from sim.scenario.assignments import key_parts, split_assignment
 from sim.scenario.building import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario
 
 RESERVED_GRID_KEYS = ("name", "seed", "extends")
+DEFAULT_DRAWS = 20
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
@@ -84,6 +93,12 @@ class Sweep:
     seed: int
     grid: Mapping[str, Sequence[str]] = field(default_factory=dict)
     overrides: tuple[str, ...] = ()
+    posterior: dr.Posterior | None = None
+    draws: int = 0
+
+    def particles(self) -> list[int]:
+        """The posterior particle each draw uses (none without a posterior)."""
+        return dr.draw(self.posterior, self.draws, self.seed) if self.posterior else []
 
     def points(self) -> list[dict[str, str]]:
         """Every grid point, as {key: value as given}; one empty point without a grid."""
@@ -131,8 +146,39 @@ class Sweep:
         return out
 
     def jobs(self) -> list[Job]:
-        """Every run, scenario by scenario, grid point by point, replicate by replicate."""
-        return make_jobs(self.designs(), self.replicates, self.seed)
+        """Every run, scenario by scenario, grid point by point, replicate by replicate.
+
+        With a posterior, replicate ``i = d * R + r`` uses draw ``d`` and child ``i`` of the
+        root seed, so every scenario gets the same draws and the same seeds (paired).
+        """
+        if self.posterior is None:
+            return make_jobs(self.designs(), self.replicates, self.seed)
+        posterior = self.posterior
+        particles = self.particles()
+        seeds = replicate_seeds(self.seed, len(particles) * self.replicates)
+        jobs: list[Job] = []
+        for text, point in self.designs():
+            at = scenario_from_text(text)
+            for d, particle in enumerate(particles):
+                drawn = at.with_overrides(dr.assignments(posterior, particle))
+                values = {k: document_value(drawn, k) for k in posterior.keys}
+                body = drawn.to_toml()
+                for r in range(self.replicates):
+                    i = d * self.replicates + r
+                    child = seeds[i]
+                    jobs.append(
+                        Job(
+                            run_id=run_id(at.name, point, i),
+                            scenario=at.name,
+                            text=body,
+                            replicate=i,
+                            entropy=int(child.entropy),
+                            spawn_key=tuple(int(k) for k in child.spawn_key),
+                            days=drawn.days,
+                            point={**point, "draw": d, "particle": particle, **values},
+                        )
+                    )
+        return jobs
 
     def manifest_fields(self) -> dict[str, Any]:
         """What the manifest records to describe (and re-plan) this sweep."""
@@ -147,6 +193,20 @@ class Sweep:
             "grid_scope": {
                 s.name: [k for k in self.grid if grid_applies(s, k)] for s in self.scenarios
             },
+            **self.posterior_fields(),
+        }
+
+    def posterior_fields(self) -> dict[str, Any]:
+        """What the manifest records of the posterior the draws come from (none without)."""
+        if self.posterior is None:
+            return {}
+        return {
+            "posterior": {
+                "path": self.posterior.path,
+                "sha256": self.posterior.sha256,
+                "draws": self.draws,
+            },
+            "draw_columns": ["draw", "particle", *self.posterior.keys],
         }
 
     @classmethod
@@ -163,12 +223,25 @@ class Sweep:
                 for name, text in manifest["scenarios"].items()
             )
             grid = {str(k): [str(v) for v in vs] for k, vs in manifest["grid"].items()}
+            posterior, draws = None, 0
+            if manifest.get("posterior"):
+                recorded = manifest["posterior"]
+                posterior = dr.load_posterior(recorded["path"], scenarios)
+                if posterior.sha256 != recorded["sha256"]:
+                    raise UsageError(
+                        f"{setting('posterior')} {recorded['path']}: the file has changed since "
+                        "the sweep was started (its sha256 differs): the draws would not be the "
+                        f"same; put the original back, or start again with {setting('overwrite')}"
+                    )
+                draws = int(recorded["draws"])
             return cls(
                 scenarios,
                 int(manifest["replicates"]),
                 int(manifest["seed"]),
                 grid,
                 tuple(str(o) for o in manifest.get("overrides", ())),
+                posterior,
+                draws,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise UsageError(
@@ -183,6 +256,8 @@ def plan_sweep(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     grid: Mapping[str, Sequence[str]] | None = None,
+    posterior: str | Path | None = None,
+    draws: int | None = None,
 ) -> Sweep:
     """Load and check the scenarios of a sweep.
 
@@ -192,6 +267,9 @@ def plan_sweep(
         seed: the root seed (default: the first scenario's seed).
         overrides: ``KEY=VALUE`` assignments applied to every scenario (``--set``, ``--days``).
         grid: {dotted key: values as TOML text} for a full factorial (see :func:`parse_grid`).
+        posterior: a calibration's ``posterior.parquet``: run ``draws`` parameter sets drawn
+            from it by weight, ``replicates`` runs each.
+        draws: parameter sets to draw (default :data:`DEFAULT_DRAWS`).
 
     Raises:
         ScenarioError: a file, an override or a grid value is bad.
@@ -212,6 +290,21 @@ def plan_sweep(
     root = loaded[0].seed if seed is None else seed
     replicate_seeds(root, 1)  # checks the range
     scenarios = tuple(s.with_overrides([f"seed={root}"]) for s in loaded)
-    sweep = Sweep(scenarios, replicates, root, dict(grid or {}), tuple(overrides))
+    drawn = None
+    if posterior is not None:
+        drawn = dr.load_posterior(posterior, scenarios)
+        draws = DEFAULT_DRAWS if draws is None else draws
+        dr.draw(drawn, draws, root)  # checks the number of draws
+        both = [k for k in drawn.keys if k in (grid or {})]
+        if both:
+            raise UsageError(
+                f"{setting('posterior')} {posterior}: {both[0]} is drawn from the posterior and "
+                f"also given in {setting('grid')}"
+            )
+    elif draws is not None:
+        raise UsageError(f"{setting('draws')} needs {setting('posterior')}")
+    sweep = Sweep(
+        scenarios, replicates, root, dict(grid or {}), tuple(overrides), drawn, draws or 0
+    )
     sweep.designs()  # every grid point is checked before anything runs
     return sweep

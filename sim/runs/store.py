@@ -112,7 +112,9 @@ class SweepStore:
         self.folder = Path(folder)
         self.jobs = list(jobs)
         self.fields = dict(fields)
-        keys = self.fields.get("grid_keys") or list(dict.fromkeys(k for j in jobs for k in j.point))
+        keys = self.fields.get("grid_keys")
+        if keys is None:  # jobs of another design: their values are its keys
+            keys = list(dict.fromkeys(k for j in jobs for k in j.point))
         self.fields["grid_keys"] = list(keys)
         self.command = command
         self.plan = plan_digest(self.jobs)
@@ -195,7 +197,7 @@ class SweepStore:
         if old.get("plan_sha256") != self.plan:
             what = [
                 name
-                for name in ("scenarios", "seed", "replicates", "grid")
+                for name in ("scenarios", "seed", "replicates", "grid", "posterior")
                 if name in self.fields and old.get(name) != self.fields[name]
             ]
             raise UsageError(
@@ -333,7 +335,12 @@ class SweepStore:
         meta = rf.provenance(
             json.dumps(self.fields.get("scenarios", {})), {"root": self.fields.get("seed")}
         )
-        data = rf.parquet_bytes(rf.runs_table(self.rows(), self.fields["grid_keys"]), meta)
+        data = rf.parquet_bytes(
+            rf.runs_table(
+                self.rows(), [*self.fields["grid_keys"], *self.fields.get("draw_columns", [])]
+            ),
+            meta,
+        )
         new = hashlib.sha256(data).hexdigest()
         old = self.manifest.get("files", {}).get(rf.RUNS)
         if (self.folder / rf.MANIFEST).exists() and old not in (None, new):
