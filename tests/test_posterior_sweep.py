@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -125,3 +126,44 @@ def test_draws_below_one_are_refused(tmp_path, capsys):
     assert exc.value.code == 2
     with pytest.raises(UsageError, match="at least 1"):
         dr.draw(dr.load_posterior(post), 0, 1)
+
+
+def test_variance_split_all_between_draws():
+    from sim.runs.statistics import variance_split
+
+    groups = np.repeat(np.arange(5), 4)
+    effects = groups.astype(float) * 2.0 + 1.0  # no spread within a draw
+    split = variance_split(effects, groups)
+    assert split["var_luck"] == 0.0
+    assert split["var_parameters"] == pytest.approx(np.var([1, 3, 5, 7, 9], ddof=1))
+    assert split["share_parameters"] == 1.0
+    assert split["sign_share"] == 1.0 and split["sign_robust"] == "yes"
+
+
+def test_variance_split_none_between_draws():
+    from sim.runs.statistics import variance_split
+
+    groups = np.repeat(np.arange(4), 3)
+    effects = np.tile([-2.0, 0.0, 5.0], 4)  # every draw has the same runs
+    split = variance_split(effects, groups)
+    assert split["var_parameters"] == 0.0
+    assert split["var_luck"] == pytest.approx(np.var([-2.0, 0.0, 5.0], ddof=1))
+    assert split["share_parameters"] == 0.0
+    mixed = variance_split(np.array([1.0, 1.0, -1.0, -1.0, 3.0, 3.0]), np.repeat([0, 1, 2], 2))
+    assert mixed["sign_share"] == pytest.approx(2 / 3) and mixed["sign_robust"] == "no"
+
+
+def test_compare_over_a_posterior_splits_the_variance(tmp_path, capsys):
+    post = write_posterior(tmp_path / "p.parquet")
+    out = tmp_path / "s"
+    assert main(sweep_args(post, out, "--replicates", "2", "--draws", "3", "--workers", "1")) == 0
+    assert main(["compare", str(out), "--metric", "crossings_total"]) == 0
+    text = capsys.readouterr().out
+    assert "posterior draws" in text and "sign robust" in text
+    table = pd.read_csv(out / "comparison.csv")
+    row = table[(table["scenario"] == "port-fencing") & (table["outcome"] == "crossings_total")]
+    assert len(row) == 1
+    row = row.iloc[0]
+    assert row["draws"] == 3 and row["n_pairs"] == 6
+    assert row["var_parameters"] >= 0 and row["var_luck"] >= 0
+    assert 0 <= row["share_parameters"] <= 1 and row["sign_robust"] in ("yes", "no")

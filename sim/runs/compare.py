@@ -36,7 +36,7 @@ from sim.runs.arms import (
     choose_outcomes,
     common_days,
 )
-from sim.runs.statistics import bootstrap_ci, ratio_of_means, verdict
+from sim.runs.statistics import bootstrap_ci, ratio_of_means, variance_split, verdict
 
 COST_OUTCOME = "eur_per_crossing_prevented"
 """The pseudo-outcome of the cost-effectiveness rows of the comparison table."""
@@ -59,8 +59,10 @@ def compare(
         Columns ``scenario``, the grid keys, ``label``, ``baseline``, ``outcome``, ``unit``,
         ``better``, ``summary``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``ci_method``,
         ``n_pairs``, ``diff``, ``diff_ci_low``, ``diff_ci_high``, ``diff_pct``, ``verdict``,
-        ``note`` (see ``results/README.md``); after each scenario that spends money, a row whose
-        outcome is ``eur_per_crossing_prevented``.
+        ``note`` (see ``results/README.md``); for a sweep over a posterior, also ``draws``,
+        ``var_parameters``, ``var_luck``, ``share_parameters``, ``sign_share`` and
+        ``sign_robust`` (see :func:`variance_split`); after each scenario that spends money, a
+        row whose outcome is ``eur_per_crossing_prevented``.
     """
     if results.ok_runs.empty:
         raise UsageError(f"{results.folder}: no finished runs to compare")
@@ -145,6 +147,10 @@ def _row(results: rf.SweepResults, arm: Arm, base_arm: Arm, outcome: Outcome) ->
     )
     if len(pairs) >= 2:
         row["verdict"] = verdict(outcome, dlow, dhigh)
+    if results.manifest.get("posterior"):
+        # Replicate i = d * R + r ran draw d (see Sweep.jobs).
+        per_draw = int(results.manifest["replicates"])
+        row.update(variance_split(d, pairs.to_numpy() // per_draw))
     return row
 
 
@@ -261,6 +267,14 @@ def format_table(table: pd.DataFrame, outcomes: Sequence[Outcome]) -> str:
                 f"{'' if math.isnan(r.diff) else number(r.diff):>12} "
                 f"{interval(r.diff_ci_low, r.diff_ci_high):<22} {pct:>8}  {r.verdict}"
             )
+            split = getattr(r, "share_parameters", math.nan)
+            if isinstance(split, float) and not math.isnan(split):
+                lines.append(
+                    f"  {'':<{width}}  over {r.draws:.0f} posterior draws: "
+                    f"{100 * split:.0f}% of the effect's variance from the parameters, "
+                    f"{100 - 100 * split:.0f}% from luck; sign robust: {r.sign_robust} "
+                    f"({100 * r.sign_share:.0f}% of draws)"
+                )
     cost = table[table["outcome"] == COST_OUTCOME]
     if not cost.empty:
         lines.append(
