@@ -167,3 +167,23 @@ def test_compare_over_a_posterior_splits_the_variance(tmp_path, capsys):
     assert row["draws"] == 3 and row["n_pairs"] == 6
     assert row["var_parameters"] >= 0 and row["var_luck"] >= 0
     assert 0 <= row["share_parameters"] <= 1 and row["sign_robust"] in ("yes", "no")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--draws", "3"], "--draws needs --posterior"),
+        (["--grid", "population.daily_arrivals=5,10"], "also given in --grid"),
+    ],
+)
+def test_draws_without_posterior_and_a_drawn_key_in_the_grid_are_refused(
+    tmp_path, capsys, extra, message
+):
+    post = write_posterior(tmp_path / "p.parquet")
+    args = sweep_args(post, tmp_path / "s", *extra)
+    if extra[0] == "--draws":
+        args.remove("--posterior")
+        args.remove(str(post))
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

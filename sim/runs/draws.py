@@ -83,7 +83,10 @@ def load_posterior(path: str | Path, scenarios: Sequence[Scenario] = ()) -> Post
             raise UsageError(
                 f"{where}: a column is not a parameter of scenario {scenario.name}: {exc.message}"
             ) from None
-    return Posterior(str(path), file_sha256(p), keys, values, tuple(float(w) for w in weights))
+    # The absolute path, so that a resumed sweep finds the file from any working directory.
+    return Posterior(
+        str(p.resolve()), file_sha256(p), keys, values, tuple(float(w) for w in weights)
+    )
 
 
 def draw(posterior: Posterior, draws: int, seed: int) -> list[int]:
