@@ -1,5 +1,5 @@
-"""Posterior predictive checks (``calais-sim validation --posterior``): the draws, the coverage
-logic, bad posterior files and a whole command."""
+"""Posterior predictive checks (``calais-sim validation --posterior``): the coverage logic, the
+shipped posterior and the whole command (reading and drawing a posterior: test_posterior_sweep)."""
 
 from __future__ import annotations
 
@@ -9,38 +9,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from sim.errors import BadInput
-from sim.evidence.defaults import POSTERIOR_FILE
-from sim.evidence.predictive import Predictive, draw_parameters, read_posterior
+from sim.evidence.defaults import POSTERIOR_FILE, SCENARIO_FILE
+from sim.evidence.predictive import Predictive
 from sim.evidence.targets import load_targets
+from sim.runs.draws import load_posterior
+from sim.scenario.loading import load_scenario
 
 
-def posterior(weights: list[float]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "population.daily_arrivals": [10.0 * (i + 1) for i in range(len(weights))],
-            "weight": weights,
-            "generation": 3,
-        }
-    )
-
-
-def test_draws_follow_the_weights_and_repeat_with_the_seed():
-    frame = posterior([0.0, 0.25, 0.75])
-    draws = draw_parameters(frame, 4000, seed=7)
-    values = np.array([d["population.daily_arrivals"] for d in draws])
-    assert 10.0 not in values  # a particle of weight 0 is never drawn
-    assert abs(np.mean(values == 30.0) - 0.75) < 0.03
-    assert draw_parameters(frame, 50, seed=7) == draws[:50]
-    assert draw_parameters(frame, 50, seed=8) != draws[:50]
-
-
-def test_the_shipped_posterior_reads_and_names_scenario_keys():
-    frame = read_posterior(POSTERIOR_FILE)
-    assert np.isclose(frame["weight"].sum(), 1.0)
-    assert "population.daily_arrivals" in frame.columns
+def test_the_shipped_posterior_is_a_posterior_of_the_2015_scenario():
+    scenario = load_scenario(SCENARIO_FILE)
+    posterior = load_posterior(POSTERIOR_FILE, [scenario])
+    assert np.isclose(sum(posterior.weights), 1.0)
+    assert "population.daily_arrivals" in posterior.keys
 
 
 def test_coverage_is_the_record_inside_the_central_interval():
@@ -55,28 +36,6 @@ def test_coverage_is_the_record_inside_the_central_interval():
     # the record's uncertainty can cover what the model's own spread alone does not
     assert Predictive(target, above, above - 500).covers()
     assert not Predictive(target, above, above - 500).covers(with_record_error=False)
-
-
-@pytest.mark.parametrize(
-    ("frame", "message"),
-    [
-        (None, "no such posterior file"),
-        ("not parquet", "not a Parquet file"),
-        (pd.DataFrame({"population.daily_arrivals": [1.0]}), "no 'weight' column"),
-        (posterior([0.5, -0.1]), "weight: must be finite"),
-        (pd.DataFrame({"weight": [1.0]}), "no parameter column"),
-    ],
-    ids=["missing", "not-parquet", "no-weight", "negative", "no-parameter"],
-)
-def test_a_bad_posterior_file_is_named_with_what_is_wrong(tmp_path: Path, frame, message):
-    path = tmp_path / "posterior.parquet"
-    if isinstance(frame, pd.DataFrame):
-        frame.to_parquet(path)
-    elif frame is not None:
-        path.write_text(frame)
-    with pytest.raises(BadInput, match=message) as info:
-        read_posterior(path)
-    assert str(path) in str(info.value)
 
 
 def validation(*args: str) -> subprocess.CompletedProcess:

@@ -66,14 +66,14 @@ def posterior_check(args: argparse.Namespace, scenario: Any, targets: Any) -> in
         predictive_check,
         predictive_frame,
         predictive_text,
-        read_posterior,
     )
+    from sim.runs.draws import load_posterior
     from sim.runs.files import write_bytes
 
-    posterior = read_posterior(args.posterior)
+    posterior = load_posterior(args.posterior, [scenario])
     print(
         f"validation --posterior: {len(targets)} targets; {args.draws} draws from "
-        f"{args.posterior} ({len(posterior)} particles), one run of {scenario.name} each, "
+        f"{args.posterior} ({len(posterior.weights)} particles), one run of {scenario.name} each, "
         f"root seed {args.seed}",
         flush=True,
     )

@@ -17,55 +17,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import BadInput
 from sim.evidence.targets import Target
+from sim.runs.draws import Posterior, assignments, draw
 
 LEVEL = 0.90
 """The predictive interval's level."""
-
-
-def read_posterior(path: str | Path) -> pd.DataFrame:
-    """A posterior file: one row per particle, parameters by dotted key and ``weight``.
-
-    Raises:
-        BadInput: the file is missing or unreadable, or is not a posterior (no parameter, no
-            ``weight`` column, weights negative, not finite or summing to 0).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"{path}: no such posterior file")
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        raise BadInput(f"{path}: not a Parquet file ({type(exc).__name__})") from None
-    if "weight" not in frame.columns:
-        raise BadInput(f"{path}: not a posterior (no 'weight' column)")
-    w = frame["weight"].to_numpy(float)
-    if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
-        raise BadInput(f"{path}: weight: must be finite, at least 0 and not all 0")
-    if not parameter_keys(frame):
-        raise BadInput(f"{path}: not a posterior (no parameter column such as 'section.name')")
-    return frame
-
-
-def parameter_keys(posterior: pd.DataFrame) -> list[str]:
-    """The posterior's parameters: its columns named as dotted scenario keys."""
-    return [c for c in posterior.columns if "." in c]
-
-
-def draw_parameters(posterior: pd.DataFrame, draws: int, seed: int) -> list[dict[str, float]]:
-    """``draws`` parameter sets resampled by weight, reproducibly from ``seed``."""
-    w = posterior["weight"].to_numpy(float)
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-    rows = rng.choice(len(posterior), size=draws, p=w / w.sum())
-    keys = parameter_keys(posterior)
-    return [{k: float(posterior[k].iloc[i]) for k in keys} for i in rows]
 
 
 @dataclass(frozen=True)
@@ -92,7 +53,7 @@ class Predictive:
 
 def predictive_check(
     scenario: Any,
-    posterior: pd.DataFrame,
+    posterior: Posterior,
     targets: Sequence[Target],
     draws: int,
     seed: int,
@@ -110,13 +71,13 @@ def predictive_check(
     from sim.runs.jobs import make_jobs
 
     days = days_needed(scenario.start_date, targets)
+    children = np.random.SeedSequence(seed).spawn(draws)
     jobs = []
-    for d, values in enumerate(draw_parameters(posterior, draws, seed)):
-        at = scenario.with_overrides([f"days={days}", *(f"{k}={v!r}" for k, v in values.items())])
+    for d, particle in enumerate(draw(posterior, draws, seed)):
+        at = scenario.with_overrides([f"days={days}", *assignments(posterior, particle)])
         (job,) = make_jobs([(at.to_toml(), {"draw": d})], 1, seed)
         # every draw its own seed (child d of the root), not the common one of a sweep
-        child = np.random.SeedSequence(seed).spawn(draws)[d]
-        jobs.append(dataclasses.replace(job, replicate=d, spawn_key=tuple(child.spawn_key)))
+        jobs.append(dataclasses.replace(job, replicate=d, spawn_key=tuple(children[d].spawn_key)))
     runs = run_frames(jobs, workers, scheduler, "a posterior predictive run")
     noise = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     out = []
