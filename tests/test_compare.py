@@ -286,3 +286,13 @@ def test_comparison_figure_has_costs_a_eur_axis_and_the_common_days_note(tmp_pat
     assert spend.xaxis.get_offset_text().get_text() == ""
     assert all(t.get_text().endswith("m") for t in spend.get_xticklabels() if t.get_text())
     assert "Compared over the common days only" in fig._supxlabel.get_text()
+
+
+def test_error_bars_of_identical_runs_are_not_negative():
+    """Identical paired runs give an interval that can miss its mean by rounding (found on a
+    posterior sweep of the library: a measure's spending the same in every run)."""
+    from sim.runs.compare_figure import _bar
+
+    mean = 2.0**21
+    assert _bar(mean, mean + 0.25, mean + 0.25) == [[0.0], [0.25]]
+    assert _bar(10.0, 8.0, 13.0) == [[2.0], [3.0]]

@@ -149,7 +149,7 @@ def _cost_panel(ax: Any, table: pd.DataFrame, others: list[Arm]) -> None:
             ax.errorbar(
                 r["mean"],
                 y + 0.15,
-                xerr=[[r["mean"] - lo], [hi - r["mean"]]],
+                xerr=_bar(r["mean"], lo, hi),
                 fmt="o",
                 color="#1f77b4",
                 ms=4,
@@ -176,6 +176,12 @@ def _cost_panel(ax: Any, table: pd.DataFrame, others: list[Arm]) -> None:
     ax.legend(fontsize=6, loc="best")
 
 
+def _bar(value: float, lo: float, hi: float) -> list[list[float]]:
+    """An error bar's two arms; an interval of identical runs can miss its mean by rounding
+    (the mean of the resampled means is summed in another order), so arms are never negative."""
+    return [[max(0.0, value - lo)], [max(0.0, hi - value)]]
+
+
 def _forest(ax: Any, table: pd.DataFrame, outcome: Outcome, others: list[Arm]) -> None:
     part = table[table["outcome"] == outcome.name].set_index("label")
     ys = np.arange(len(others))[::-1]
@@ -186,9 +192,11 @@ def _forest(ax: Any, table: pd.DataFrame, outcome: Outcome, others: list[Arm]) -
         if math.isnan(r["diff"]):
             continue
         colour = COLOURS.get(r["verdict"], NEUTRAL)
-        low = r["diff"] - r["diff_ci_low"] if not math.isnan(r["diff_ci_low"]) else 0
-        high = r["diff_ci_high"] - r["diff"] if not math.isnan(r["diff_ci_high"]) else 0
-        ax.errorbar(r["diff"], y, xerr=[[low], [high]], fmt="o", color=colour, ms=4, capsize=2)
+        lo = r["diff_ci_low"] if not math.isnan(r["diff_ci_low"]) else r["diff"]
+        hi = r["diff_ci_high"] if not math.isnan(r["diff_ci_high"]) else r["diff"]
+        ax.errorbar(
+            r["diff"], y, xerr=_bar(r["diff"], lo, hi), fmt="o", color=colour, ms=4, capsize=2
+        )
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_yticks(ys, [wrap(a.label, 30) for a in others], fontsize=7)
     if outcome.unit == "EUR":
