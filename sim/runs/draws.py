@@ -21,6 +21,7 @@ import pandas as pd
 from sim.errors import UsageError, setting
 from sim.scenario.building import Scenario
 from sim.scenario.errors import ScenarioError
+from sim.scenario.toml_text import toml_value
 
 NOT_PARAMETERS = ("weight", "generation")
 # Mixed into the root seed so that the draws' stream is not any replicate's stream.
@@ -78,7 +79,9 @@ def load_posterior(path: str | Path, scenarios: Sequence[Scenario] = ()) -> Post
     )
     for scenario in scenarios:
         try:
-            scenario.with_overrides(f"{k}={_toml(v)}" for k, v in zip(keys, values[0], strict=True))
+            scenario.with_overrides(
+                f"{k}={toml_value(v)}" for k, v in zip(keys, values[0], strict=True)
+            )
         except ScenarioError as exc:
             raise UsageError(
                 f"{where}: a column is not a parameter of scenario {scenario.name}: {exc.message}"
@@ -105,14 +108,4 @@ def draw(posterior: Posterior, draws: int, seed: int) -> list[int]:
 def assignments(posterior: Posterior, particle: int) -> list[str]:
     """A particle's values as ``KEY=VALUE`` overrides."""
     row = posterior.values[particle]
-    return [f"{k}={_toml(v)}" for k, v in zip(posterior.keys, row, strict=True)]
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return [f"{k}={toml_value(v)}" for k, v in zip(posterior.keys, row, strict=True)]

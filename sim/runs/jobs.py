@@ -62,6 +62,30 @@ class Job:
         """The run's seed."""
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
 
+    @classmethod
+    def seeded(
+        cls,
+        scenario: Scenario,
+        text: str,
+        point: Mapping[str, Any],
+        replicate: int,
+        child: np.random.SeedSequence,
+        recorded: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Replicate ``replicate`` of ``scenario`` (as TOML ``text``) at grid ``point``, on the
+        seed ``child``; ``recorded`` values (a posterior draw's) are filed with the point's but
+        do not name the run."""
+        return cls(
+            run_id=run_id(scenario.name, point, replicate),
+            scenario=scenario.name,
+            text=text,
+            replicate=replicate,
+            entropy=int(child.entropy),
+            spawn_key=tuple(int(k) for k in child.spawn_key),
+            days=scenario.days,
+            point={**point, **(recorded or {})},
+        )
+
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
     """One child of ``SeedSequence(seed)`` per replicate index."""
@@ -104,19 +128,9 @@ def make_jobs(
     jobs: list[Job] = []
     for text, point in designs:
         scenario = scenario_from_text(text)
-        for rep, child in enumerate(seeds):
-            jobs.append(
-                Job(
-                    run_id=run_id(scenario.name, point, rep),
-                    scenario=scenario.name,
-                    text=text,
-                    replicate=rep,
-                    entropy=int(child.entropy),
-                    spawn_key=tuple(int(k) for k in child.spawn_key),
-                    days=scenario.days,
-                    point=dict(point),
-                )
-            )
+        jobs.extend(
+            Job.seeded(scenario, text, point, rep, child) for rep, child in enumerate(seeds)
+        )
     ids = [j.run_id for j in jobs]
     if len(set(ids)) != len(ids):
         twice = next(i for i in ids if ids.count(i) > 1)

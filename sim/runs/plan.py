@@ -20,7 +20,6 @@ from sim.runs.jobs import (
     make_jobs,
     point_tag,
     replicate_seeds,
-    run_id,
     scenario_from_text,
 )
 from sim.scenario.assignments import key_parts, split_assignment
@@ -165,19 +164,8 @@ class Sweep:
                 body = drawn.to_toml()
                 for r in range(self.replicates):
                     i = d * self.replicates + r
-                    child = seeds[i]
-                    jobs.append(
-                        Job(
-                            run_id=run_id(at.name, point, i),
-                            scenario=at.name,
-                            text=body,
-                            replicate=i,
-                            entropy=int(child.entropy),
-                            spawn_key=tuple(int(k) for k in child.spawn_key),
-                            days=drawn.days,
-                            point={**point, "draw": d, "particle": particle, **values},
-                        )
-                    )
+                    recorded = {"draw": d, "particle": particle, **values}
+                    jobs.append(Job.seeded(drawn, body, point, i, seeds[i], recorded))
         return jobs
 
     def manifest_fields(self) -> dict[str, Any]:
