@@ -14,7 +14,6 @@ would fall if the model were right, and is the one coverage is judged on.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,10 @@ from sim.runs.draws import Posterior, assignments, draw
 
 LEVEL = 0.90
 """The predictive interval's level."""
+RECORD_ERROR_STREAM = 0x5245
+"""Mixed into the root seed for the record's errors, a stream no run uses."""
+RECORD_ERRORS_PER_RUN = 200
+"""Record errors drawn for each run, so that the interval with them is not itself noisy."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Predictive:
     values: np.ndarray
     """The target's statistic in each draw's run."""
     noisy: np.ndarray
-    """The same with the record's uncertainty added (normal, the target's sd)."""
+    """The same with the record's uncertainty added (normal, the target's sd; several errors
+    a run)."""
 
     def interval(self, with_record_error: bool = True) -> tuple[float, float]:
         """The central 90% predictive interval."""
@@ -68,22 +72,21 @@ def predictive_check(
     """
     from sim.evidence.targets import days_needed
     from sim.evidence.validation import run_frames
-    from sim.runs.jobs import make_jobs
+    from sim.runs.jobs import Job, replicate_seeds
 
     days = days_needed(scenario.start_date, targets)
-    children = np.random.SeedSequence(seed).spawn(draws)
+    children = replicate_seeds(seed, draws)  # every draw its own seed, not a sweep's common one
     jobs = []
     for d, particle in enumerate(draw(posterior, draws, seed)):
         at = scenario.with_overrides([f"days={days}", *assignments(posterior, particle)])
-        (job,) = make_jobs([(at.to_toml(), {"draw": d})], 1, seed)
-        # every draw its own seed (child d of the root), not the common one of a sweep
-        jobs.append(dataclasses.replace(job, replicate=d, spawn_key=tuple(children[d].spawn_key)))
+        jobs.append(Job.seeded(at, at.to_toml(), {"draw": d}, d, children[d]))
     runs = run_frames(jobs, workers, scheduler, "a posterior predictive run")
-    noise = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    noise = np.random.default_rng([seed, RECORD_ERROR_STREAM])
     out = []
     for t in targets:
         values = np.array([t.statistic(f) for f in runs])
-        out.append(Predictive(t, values, values + noise.normal(0.0, t.sd, size=draws)))
+        errors = noise.normal(0.0, t.sd, size=(draws, RECORD_ERRORS_PER_RUN))
+        out.append(Predictive(t, values, (values[:, None] + errors).ravel()))
     return out
 
 
