@@ -189,6 +189,25 @@ class Behaviour:
         -50,
         50,
     )
+    crowd_weight: float = param(
+        calibrated("behaviour.crowd_weight", 0.0),
+        "utility",
+        "Pull of the crowd: how much the number who went out to a way last night raises its "
+        "utility tonight, as crowd_weight x ln(1 + crowd / crowd_scale) (ODD 7.2). Crowds "
+        "overwhelm guards and people go with their group; 0 turns it off.",
+        "assumption (threshold models of collective behaviour, Granovetter 1978; the mass "
+        "attempts of July 2015 at the tunnel, BBC, Guardian)",
+        0,
+        10,
+    )
+    crowd_scale: float = param(
+        100.0,
+        "people",
+        "Crowd at a way at which its pull is crowd_weight x ln 2 (ODD 7.2).",
+        "assumption (groups of about 150 rushed the tunnel's platforms, 3/4 July 2015)",
+        1,
+        1e5,
+    )
     persistence: float = param(
         calibrated("behaviour.persistence", 0.6),
         "probability",

@@ -50,6 +50,8 @@ def stub(**over) -> SimpleNamespace:
         distance_weight=0.3,
         risk_weight=40.0,
         stay_utility=-1.0,
+        crowd_weight=0.0,
+        crowd_scale=100.0,
     )
     model = SimpleNamespace(
         params=SimpleNamespace(enforcement=enforcement, smuggling=smuggling, behaviour=behaviour),
@@ -63,6 +65,7 @@ def stub(**over) -> SimpleNamespace:
         injury_chance=np.array([0.04, 0.05, 0.06]),
         fence_levels=np.array([0.6, 0.5, 0.4]),
         incident_chance=np.array([0.05, 0.05, 0.08]),
+        crowd=np.array([0.0, 50.0, 300.0]),
     )
     for key, value in over.items():
         setattr(model, key, value)

@@ -113,6 +113,7 @@ class CalaisModel(mesa.Model):
         self.route_hours = self._routes_hours()
         """Hours of walking from the camp to each way in (fences lengthen them)."""
         self.news = np.full(len(WAYS), b.prior_success)
+        self.crowd = np.zeros(len(WAYS))  # who went out to each way last night (ODD 7.2)
         self.recent_tries = np.ones(len(WAYS))
         self.tries_today = np.zeros(len(WAYS))
         self.crossed_today = np.zeros(len(WAYS))

@@ -49,11 +49,21 @@ def way_utilities(
     chance = np.where(helped, np.minimum(chance * sm.success_multiplier, 1.0), chance)
     chance = np.minimum(chance * model.opportunity()[None, :], 1.0)
     risk = model.death_chance + model.injury_chance
-    return (
+    utility = (
         b.success_weight * np.log(np.maximum(chance, TINY_CHANCE))
         - b.distance_weight * model.map_km()[None, :]
         - b.risk_weight * risk[None, :]
     )
+    if b.crowd_weight:
+        utility += crowd_pull(model)[None, :]
+    return utility
+
+
+def crowd_pull(model: CalaisModel) -> np.ndarray:
+    """The crowd's pull on each way in: ``crowd_weight x ln(1 + crowd / crowd_scale)``, where
+    the crowd is who went out to the way last night."""
+    b = model.params.behaviour
+    return b.crowd_weight * np.log1p(model.crowd / b.crowd_scale)
 
 
 def choose(model: CalaisModel, camp: np.ndarray) -> np.ndarray:
@@ -77,6 +87,7 @@ def set_out(model: CalaisModel) -> None:
     m = model.migrants
     h = m.high
     camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= model.day))
+    model.crowd = np.zeros(len(WAYS))
     if camp.size == 0:
         return  # no one to choose: no draws either
     choice = choose(model, camp)
@@ -91,6 +102,7 @@ def set_out(model: CalaisModel) -> None:
     m.network[goers] = -1
     gone_out = np.bincount(way, minlength=len(WAYS))
     model.nights_today += gone_out
+    model.crowd = gone_out.astype(float)
     for w, name in enumerate(WAYS):
         model.counter.add(f"people_out_{name}", gone_out[w])
     model.migrants_moved()
