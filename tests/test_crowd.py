@@ -67,3 +67,29 @@ def test_a_crowd_at_a_way_draws_more_to_it():
 
 def test_with_no_weight_the_crowd_changes_nothing():
     assert tunnel_choices(0.0, [0.0, 0.0, 1000.0]) == tunnel_choices(0.0, [0.0, 0.0, 0.0])
+
+
+def test_in_a_run_tonight_s_choice_meets_last_night_s_crowd(monkeypatch):
+    seen = []
+    choose = going_out.choose
+
+    def spy(model, camp):
+        seen.append(model.crowd.copy())
+        return choose(model, camp)
+
+    monkeypatch.setattr(going_out, "choose", spy)
+    model = CalaisModel(
+        small("baseline", "behaviour.crowd_weight=1"), seed=np.random.SeedSequence(3)
+    )
+    frame = model.run(3)
+    assert list(seen[0]) == [0.0, 0.0, 0.0]
+    for night, crowd in enumerate(seen[1:]):
+        assert list(crowd) == [float(frame.iloc[night][f"people_out_{w}"]) for w in WAYS]
+
+
+def test_the_pull_changes_a_run():
+    def tunnel_tries(weight: float) -> float:
+        scenario = small("baseline", f"behaviour.crowd_weight={weight}")
+        return CalaisModel(scenario, seed=np.random.SeedSequence(4)).run(10).attempts_tunnel.sum()
+
+    assert tunnel_tries(1.0) != tunnel_tries(0.0)

@@ -87,12 +87,13 @@ def set_out(model: CalaisModel) -> None:
     m = model.migrants
     h = m.high
     camp = np.flatnonzero((m.state[:h] == CAMP) & (m.recovered_day[:h] <= model.day))
-    model.crowd = np.zeros(len(WAYS))
     if camp.size == 0:
+        model.crowd = np.zeros(len(WAYS))
         return  # no one to choose: no draws either
-    choice = choose(model, camp)
+    choice = choose(model, camp)  # on last night's crowd
     goers = camp[choice >= 0]
     if goers.size == 0:
+        model.crowd = np.zeros(len(WAYS))
         return
     way = choice[choice >= 0].astype(np.int8)
     m.way[goers] = way
