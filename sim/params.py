@@ -200,10 +200,22 @@ class Behaviour:
         0,
         10,
     )
+    crowd_shield: float = param(
+        0.0,
+        "share",
+        "How far a crowd at a way keeps a migrant whose try failed from giving up for the "
+        "night: the chance to try again is persistence + (1 - persistence) x crowd_shield x "
+        "N / (N + crowd_scale), N the people out at the way tonight (ODD 7.6). 0 turns it off.",
+        "assumption (2,000 tries by fewer than 400 people at the tunnel on 27/28 July 2015: "
+        "those stopped and escorted off rejoined the crowd; Eurotunnel via VICE)",
+        0,
+        1,
+    )
     crowd_scale: float = param(
         100.0,
         "people",
-        "Crowd at a way at which its pull is crowd_weight x ln 2 (ODD 7.2).",
+        "Crowd at a way at which its pull is crowd_weight x ln 2, and its shield half of "
+        "crowd_shield (ODD 7.2, 7.6).",
         "assumption (groups of about 150 rushed the tunnel's platforms, 3/4 July 2015)",
         1,
         1e5,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import CalaisModel, going_out
+from sim.model import CalaisModel, going_out, tries
 from sim.params import WAYS
 
 from .conftest import small
-from .test_submodels import going_model
+from .test_submodels import FixedRng, going_model
 
 BELIEF = np.array([[0.2, 0.3, 0.8], [0.0, 0.6, 0.4]])
 CAN_PAY = np.array([True, False])
@@ -93,3 +93,32 @@ def test_the_pull_changes_a_run():
         return CalaisModel(scenario, seed=np.random.SeedSequence(4)).run(10).attempts_tunnel.sum()
 
     assert tunnel_tries(1.0) != tunnel_tries(0.0)
+
+
+# --- the crowd's shield: the stopping rule ------------------------------------------------
+
+
+def shielded(shield: float) -> np.ndarray:
+    model = going_model()
+    model.params.behaviour.crowd_shield = shield
+    return tries.persistence(model)
+
+
+def test_the_shield_raises_persistence_towards_one_with_the_crowd():
+    # persistence 0.5, crowd 0 / 50 / 300 at port / beach / tunnel, scale 100
+    expected = 0.5 + 0.5 * 0.8 * np.array([0.0, 50 / 150, 300 / 400])
+    assert shielded(0.8) == pytest.approx(expected)
+    assert list(shielded(0.0)) == [0.5, 0.5, 0.5]
+
+
+def test_a_failed_try_in_a_crowd_is_tried_again_where_one_alone_is_not():
+    # one blocked try at the port (no crowd) and one at the tunnel (crowd 300), both drawing
+    # 0.6 for "again": above persistence 0.5, below the tunnel's 0.5 + 0.5 x 300 / 400
+    blocked = [0.5, 0.9, 0.0, 0.0, 0.0, 0.0, 0.6, 0.9]
+    u = np.array([blocked, blocked]).T
+    model = going_model(fence_levels=np.array([1.0, 1.0, 1.0]))
+    model.params.behaviour.crowd_shield = 1.0
+    model.rng = FixedRng(u)
+    h = tries.HourOfTries(model, np.array([0, 2]), np.array([False, False]))
+    assert list(h.blocked) == [True, True]
+    assert list(h.again) == [False, True]

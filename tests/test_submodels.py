@@ -51,6 +51,7 @@ def stub(**over) -> SimpleNamespace:
         risk_weight=40.0,
         stay_utility=-1.0,
         crowd_weight=0.0,
+        crowd_shield=0.0,
         crowd_scale=100.0,
     )
     model = SimpleNamespace(

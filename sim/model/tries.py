@@ -68,6 +68,15 @@ def chances(model: CalaisModel, tries: np.ndarray) -> np.ndarray:
     )
 
 
+def persistence(model: CalaisModel) -> np.ndarray:
+    """The chance, per way, that a migrant whose try failed tries again the next hour: the
+    stopping rule's ``behaviour.persistence``, raised by the crowd at the way tonight
+    (``crowd_shield``: those stopped rejoin the crowd)."""
+    b = model.params.behaviour
+    crowd = model.crowd
+    return b.persistence + (1 - b.persistence) * b.crowd_shield * crowd / (crowd + b.crowd_scale)
+
+
 class HourOfTries:
     """What became of one hour's tries (masks over the trying migrants)."""
 
@@ -89,9 +98,7 @@ class HourOfTries:
         self.found = reached & (u[4] < find)
         self.crosses = reached & ~self.found & (u[5] < np.where(smuggled, helped, alone))
         no_place = reached & ~self.found & ~self.crosses
-        self.again = (self.blocked | self.stopped | no_place) & (
-            u[6] < model.params.behaviour.persistence
-        )
+        self.again = (self.blocked | self.stopped | no_place) & (u[6] < persistence(model)[way])
         self.failed = self.blocked | self.stopped | no_place
         self.incident = u[7] < incident
 
