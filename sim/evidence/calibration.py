@@ -125,6 +125,15 @@ FREE: tuple[Free, ...] = (
         "people): how many tries a person makes in a night is only seen on such nights",
     ),
     Free(
+        "behaviour.crowd_weight",
+        0.0,
+        1.5,
+        0.0,
+        why="the rise of the tunnel's tries from about 500 a night in early July to about "
+        "1,750 on 27/28 July, by fewer than 400 people: how much a crowd draws others is seen "
+        "only in such a rise; above about 1.5 the first way a crowd takes draws everyone",
+    ),
+    Free(
         "enforcement.perimeter_detection_tunnel",
         0.02,
         0.9,
