@@ -301,3 +301,22 @@ def test_calibrate_names_the_objective_it_prints(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "search's best objective (sum of z^2, values unrounded)" in printed
     assert printed.count("THE OBJECTIVE") == 1
+
+
+def test_also_fit_adds_an_optional_parameter_to_the_fitted_ones():
+    free = cal.free_parameters(["behaviour.crowd_weight", "behaviour.crowd_weight"])
+    assert free[: len(cal.FREE)] == cal.FREE
+    assert [p.key for p in free[len(cal.FREE) :]] == ["behaviour.crowd_weight"]
+    assert cal.free_parameters() == cal.FREE
+    # an optional parameter is set, not fitted, in the packaged calibration
+    assert not set(cal.OPTIONAL_FREE) & {p.key for p in cal.FREE}
+
+
+def test_also_fit_refuses_a_parameter_that_cannot_be_fitted(tmp_path, capsys):
+    out = tmp_path / "calibration.toml"
+    code = main(["calibrate", "--also-fit", "behaviour.walk_speed_kmh", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--also-fit" in err and "behaviour.walk_speed_kmh" in err
+    assert "behaviour.crowd_weight" in err  # what can be fitted
+    assert not out.exists()

@@ -23,7 +23,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from sim.cli.calibrate_abc import cmd_abc
 
         return cmd_abc(args)
-    from sim.evidence.calibration import FREE, Evaluator, dask_client, fit
+    from sim.evidence.calibration import Evaluator, dask_client, fit, free_parameters
     from sim.evidence.calibration_file import calibration_document, write_calibration
     from sim.evidence.targets import load_targets
     from sim.runs.results import command_line
@@ -35,7 +35,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"{targets_path}: no target has role = 'calibration'")
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
-    free = FREE
+    free = free_parameters(args.also_fit)
     _announce(args, scenario, targets, seed, len(free))
     with dask_client(args.scheduler) as client:
         evaluator = Evaluator(scenario, targets, args.replicates, seed, args.workers, client)
@@ -164,6 +164,14 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
         f"{DEFAULT_REPLICATES})",
     )
     p.add_argument("--seed", type=seed_arg, help="root seed (default: the scenario's)")
+    p.add_argument(
+        "--also-fit",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="also fit a parameter that is normally set (repeatable; for now "
+        "behaviour.crowd_weight), to test a mechanism against the record",
+    )
     p.add_argument(
         "--popsize",
         type=positive_arg,

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import RunFailed
+from sim.errors import RunFailed, UsageError, setting
 from sim.evidence import defaults
 from sim.evidence.targets import (
     Target,
@@ -125,15 +125,6 @@ FREE: tuple[Free, ...] = (
         "people): how many tries a person makes in a night is only seen on such nights",
     ),
     Free(
-        "behaviour.crowd_weight",
-        0.0,
-        1.5,
-        0.0,
-        why="the rise of the tunnel's tries from about 500 a night in early July to about "
-        "1,750 on 27/28 July, by fewer than 400 people: how much a crowd draws others is seen "
-        "only in such a rise; above about 1.5 the first way a crowd takes draws everyone",
-    ),
-    Free(
         "enforcement.perimeter_detection_tunnel",
         0.02,
         0.9,
@@ -162,6 +153,40 @@ FREE: tuple[Free, ...] = (
     ),
 )
 """The parameters ``calais-sim calibrate`` fits by default, one for each calibration target."""
+
+
+OPTIONAL_FREE: dict[str, Free] = {
+    p.key: p
+    for p in (
+        Free(
+            "behaviour.crowd_weight",
+            0.0,
+            1.5,
+            0.0,
+            why="the rise of the tunnel's tries from about 500 a night in early July to about "
+            "1,750 on 27/28 July, by fewer than 400 people: how much a crowd draws others is seen "
+            "only in such a rise; above about 1.5 the first way a crowd takes draws everyone",
+        ),
+    )
+}
+"""Parameters that are set, not fitted, but that ``calais-sim calibrate --also-fit KEY`` fits
+with the others: to test whether a mechanism the record does not ask for would fit it better
+(``docs/validation.md``, the mechanisms tried for the night of 27/28 July)."""
+
+
+def free_parameters(also: Sequence[str] = ()) -> tuple[Free, ...]:
+    """:data:`FREE` and the optional parameters named in ``also``.
+
+    Raises:
+        UsageError: a key is not an optional free parameter.
+    """
+    unknown = [k for k in also if k not in OPTIONAL_FREE]
+    if unknown:
+        raise UsageError(
+            f"{setting('also_fit')}: {unknown[0]} cannot be fitted (it can: "
+            f"{', '.join(OPTIONAL_FREE)})"
+        )
+    return FREE + tuple(OPTIONAL_FREE[k] for k in dict.fromkeys(also))
 
 
 def assignments(free: Sequence[Free], values: Mapping[str, float]) -> dict[str, float]:
