@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -12,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.options import add_scenario_options, positive_arg, scenario_overrides
+from sim.cli.startup import collector_off
 from sim.errors import EXIT_OK, UsageError, check_stop
 
 RUN_FILES = ("timeseries.parquet", "overview.png", "manifest.json")
 """The files ``calais-sim run`` writes into its output directory."""
+RUN_MODULES = ("tqdm", "sim.model", "sim.runs.plots", "sim.runs.single", "pyarrow.parquet")
+"""What a run imports, all at once once the scenario and the output folder are known good."""
 
 
 def check_out_dir(out: Path, force: bool = False) -> None:
@@ -83,12 +87,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     those of the run seeded by the seed itself, the same as without ``--replicates``; the
     manifest adds the replicates' summary under ``replicates``.
     """
-    from sim.scenario.loading import load_scenario
+    with collector_off():
+        from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
     out = Path(args.out) if args.out else Path("results") / scenario.name
     check_out_dir(out, args.force)
 
+    with collector_off():  # before the model makes objects of its own
+        for module in RUN_MODULES:
+            importlib.import_module(module)
     from sim.runs.replicates import replicate_spread
 
     frame, seq, wall = _simulate(scenario, args.quiet)
