@@ -59,6 +59,16 @@ def test_validate_imports_no_heavy_library():
     assert heavy == [], f"calais-sim validate imported {heavy}"
 
 
+def test_run_leaves_matplotlib_to_the_process_that_draws_its_figure(tmp_path):
+    """`calais-sim run` imports Mesa while a second process imports matplotlib and draws."""
+    out = tmp_path / "run"
+    baseline = str(ROOT / "scenarios" / "baseline.toml")
+    heavy, rc = heavy_imports("run", baseline, "--days", "3", "--quiet", "--out", str(out))
+    assert rc == 0
+    assert "mesa" in heavy and "matplotlib" not in heavy, heavy
+    assert (out / "overview.png").read_bytes()[:4] == b"\x89PNG"
+
+
 # --- library code never names a flag ------------------------------------------------------------
 
 FLAG = re.compile(r"(?<![\w-])--[a-z]")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -53,3 +57,43 @@ def test_the_overview_draws_each_panel_with_the_dates_under_the_bottom_row():
     assert bottom == ["Jun\n2015", "Jul", "Aug", "Sep"]
     for ax, (_, columns, _) in zip(axes, PANELS, strict=True):
         assert len(ax.get_lines()) == len(columns)
+
+
+SIDE_BY_SIDE = """
+from sim.runs.overview_process import OverviewProcess
+beside, killed = OverviewProcess(), OverviewProcess()  # forked while this process has one thread
+assert beside._proc is not None and killed._proc is not None
+import sys
+import numpy as np
+import pandas as pd
+from sim.runs.plots import PANELS, overview_png
+frame = pd.DataFrame(
+    {"date": pd.date_range("2015-06-01", periods=30, freq="D")}
+    | {c: np.arange(30) % 7 for _, cols, _ in PANELS for c in cols}
+)
+here = overview_png(frame, "a run")
+beside.draw(frame, "a run")
+assert beside.png(frame, "a run") == here
+killed._proc.kill()
+killed.draw(frame, "a run")
+assert killed.png(frame, "a run") == here
+beside.close(), killed.close()
+print("ok")
+"""
+
+
+def test_the_second_process_draws_the_png_this_one_would_and_a_dead_one_is_drawn_here():
+    done = subprocess.run(
+        [sys.executable, "-c", SIDE_BY_SIDE], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_process_with_threads_draws_the_overview_itself():
+    from sim.runs.overview_process import OverviewProcess
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(time.sleep, 0.5)
+        beside = OverviewProcess()
+        assert beside._proc is None
+        beside.close()

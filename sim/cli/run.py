@@ -18,8 +18,9 @@ from sim.errors import EXIT_OK, UsageError, check_stop
 
 RUN_FILES = ("timeseries.parquet", "overview.png", "manifest.json")
 """The files ``calais-sim run`` writes into its output directory."""
-RUN_MODULES = ("tqdm", "sim.model", "sim.runs.plots", "sim.runs.single", "pyarrow.parquet")
-"""What a run imports, all at once once the scenario and the output folder are known good."""
+RUN_MODULES = ("tqdm", "sim.model", "sim.runs.single", "pyarrow.parquet")
+"""What a run imports, all at once once the scenario and the output folder are known good (the
+figure's modules are imported by the process that draws it, see sim.runs.overview_process)."""
 
 
 def check_out_dir(out: Path, force: bool = False) -> None:
@@ -87,6 +88,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     those of the run seeded by the seed itself, the same as without ``--replicates``; the
     manifest adds the replicates' summary under ``replicates``.
     """
+    from sim.runs.overview_process import OverviewProcess
+
+    # First, while this process has one thread: it imports matplotlib on the other core while
+    # Mesa is imported here.
+    figure = OverviewProcess()
+    try:
+        return _run(args, figure)
+    finally:
+        figure.close()
+
+
+def _run(args: argparse.Namespace, figure: Any) -> int:
+    """The run of :func:`cmd_run`, its figure drawn by ``figure`` (an OverviewProcess)."""
     with collector_off():
         from sim.scenario.loading import load_scenario
 
@@ -100,6 +114,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.runs.replicates import replicate_spread
 
     frame, seq, wall = _simulate(scenario, args.quiet)
+    title = f"{scenario.name}: {scenario.description}"
+    figure.draw(frame, title)
     extra = {
         "scenario_name": scenario.name,
         "wall_seconds": round(wall, 3),
@@ -113,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "seeds": f"children 0..{args.replicates - 1} of SeedSequence({scenario.seed})",
             "outcomes": spread,
         }
-    _write(out, frame, scenario, seq, extra)
+    _write(out, frame, scenario, seq, extra, figure.png(frame, title))
     print(
         f"{scenario.name}: {scenario.days} days from {scenario.start_date}, seed "
         f"{scenario.seed}, {wall:.1f} s"
@@ -145,12 +161,13 @@ def _simulate(scenario: Any, quiet: bool) -> tuple[Any, Any, float]:
     return frame, seq, time.perf_counter() - started
 
 
-def _write(out: Path, frame: Any, scenario: Any, seq: Any, extra: dict[str, Any]) -> None:
-    """Write the run's files, its overview figure and manifest; nothing half-written is left."""
-    from sim.runs.plots import overview
+def _write(
+    out: Path, frame: Any, scenario: Any, seq: Any, extra: dict[str, Any], png: bytes
+) -> None:
+    """Write the run's files, its overview figure (``png``) and manifest; nothing half-written
+    is left."""
     from sim.runs.single import write_run
 
-    figure = overview(frame, title=f"{scenario.name}: {scenario.description}")
     check_stop()
     try:
         write_run(
@@ -158,7 +175,7 @@ def _write(out: Path, frame: Any, scenario: Any, seq: Any, extra: dict[str, Any]
             frame,
             scenario.to_toml(),
             {"seed": scenario.seed, "entropy": seq.entropy, "spawn_key": list(seq.spawn_key)},
-            figure,
+            png,
             extra=extra,
         )
     except BaseException:  # stopped or failed part-way: no manifest, and no temporary files

@@ -8,14 +8,15 @@ interval it knows, which together cost ``calais-sim run`` more than the model it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # the figures of the other commands, which use pyplot, are drawn off-screen
 
 import numpy as np
-import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator
@@ -39,6 +40,7 @@ MAX_DATE_TICKS = 7
 """At most this many labelled dates under a panel (each label is about 0.5 inch wide)."""
 
 OVERVIEW_INCHES = (13.0, 6.5)
+OVERVIEW_DPI = 110
 OVERVIEW_MARGINS = {
     # Fractions of the figure, for labels of up to six digits left of each panel, two lines of
     # dates below, the figure's title and a panel title above; fixed rather than measured.
@@ -58,7 +60,7 @@ def _colour(column: str) -> str | None:
     return None
 
 
-def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
+def day_numbers(dates: Any) -> np.ndarray:
     """Dates as days since 1970-01-01 (floats): the x of every overview panel."""
     return np.asarray(dates, dtype="datetime64[D]").astype(float)
 
@@ -107,10 +109,14 @@ def _steps(base: tuple[int, ...]):
         k += 1
 
 
+Run = Mapping[str, Any]
+"""One run's daily outcomes: a DataFrame, or any mapping of column names to arrays."""
+
+
 def overview(
-    frames: pd.DataFrame | Sequence[pd.DataFrame],
+    frames: Run | Sequence[Run],
     title: str = "",
-    baseline: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
+    baseline: Run | Sequence[Run] | None = None,
 ) -> Figure:
     """The main outcomes over time in six panels.
 
@@ -120,12 +126,8 @@ def overview(
         title: the figure's title.
         baseline: optionally the baseline's runs, drawn dashed in grey for comparison.
     """
-    runs = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
-    base = (
-        []
-        if baseline is None
-        else ([baseline] if isinstance(baseline, pd.DataFrame) else list(baseline))
-    )
+    runs = _runs(frames)
+    base = [] if baseline is None else _runs(baseline)
     fig = Figure(figsize=OVERVIEW_INCHES)
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True, gridspec_kw=OVERVIEW_MARGINS)
@@ -156,9 +158,21 @@ def overview(
     return fig
 
 
+def overview_png(frames: Run | Sequence[Run], title: str = "") -> bytes:
+    """The overview of one run (or of replicates) as the PNG ``calais-sim run`` writes."""
+    buf = io.BytesIO()
+    overview(frames, title).savefig(buf, format="png", dpi=OVERVIEW_DPI)
+    return buf.getvalue()
+
+
+def _runs(frames: Run | Sequence[Run]) -> list[Run]:
+    # A DataFrame or a dict is one run; a list or tuple holds several.
+    return list(frames) if isinstance(frames, Sequence) else [frames]
+
+
 def band(ax, dates, runs, column, cumulative, colour, label, style) -> None:
     """One outcome on a panel: its median over the runs, and with several runs the 5-95% band."""
-    values = np.array([r[column].to_numpy(dtype=float) for r in runs])
+    values = np.array([np.asarray(r[column], dtype=float) for r in runs])
     if cumulative:
         values = values.cumsum(axis=1)
     median = np.median(values, axis=0)

@@ -34,7 +34,7 @@ def write_run(
     frame: pd.DataFrame,
     scenario_text: str,
     seed: dict[str, Any],
-    figure: Any | None = None,
+    figure: Any | bytes | None = None,
     command: list[str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
@@ -46,7 +46,7 @@ def write_run(
         frame: the daily outcomes.
         scenario_text: the full resolved scenario as TOML.
         seed: how the run was seeded (``{"seed": ..., "entropy": ..., "spawn_key": [...]}``).
-        figure: a matplotlib figure to save as ``overview.png``, or None.
+        figure: a matplotlib figure to save as ``overview.png``, or the PNG's bytes, or None.
         command: the command line to record (default: this process's).
         extra: further manifest fields.
     """
@@ -56,9 +56,13 @@ def write_run(
         write_parquet(out / TIMESERIES, frame, provenance(scenario_text, seed))
         files = {TIMESERIES: digest(out / TIMESERIES)}
         if figure is not None:
-            buf = io.BytesIO()
-            figure.savefig(buf, format="png", dpi=110)
-            write_bytes(out / "overview.png", buf.getvalue())
+            if isinstance(figure, bytes):
+                png = figure
+            else:
+                buf = io.BytesIO()
+                figure.savefig(buf, format="png", dpi=110)
+                png = buf.getvalue()
+            write_bytes(out / "overview.png", png)
             files["overview.png"] = digest(out / "overview.png")
         manifest = base_manifest("run", command)
         manifest.update(
