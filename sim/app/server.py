@@ -31,7 +31,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from sim.errors import RunFailed, UsageError
@@ -209,6 +208,8 @@ def check_port_free(host: str, port: int) -> None:
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
     """Wait until the server answers, or fail if it stops first."""
+    import urllib.request  # here: every command's --help imports this module, for its defaults
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
