@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
-
 from sim.params import WAYS, param
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sim.model import CalaisModel
 
 DAY_UNIT = "day or date"
@@ -30,6 +30,13 @@ PORT, BEACH, TUNNEL = range(3)
 TRAFFIC_PORT, TRAFFIC_TUNNEL = range(2)
 
 
+def _filled(n: int, value: float) -> np.ndarray:
+    # NumPy imported here: reading and checking scenarios (calais-sim validate) needs none.
+    import numpy as np
+
+    return np.full(n, value)
+
+
 @dataclass
 class Levers:
     """The day's settings that measures write and the model core reads.
@@ -37,13 +44,13 @@ class Levers:
     A fresh ``Levers`` is made each day; measures in force then apply their effects to it.
     """
 
-    fence: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    fence: np.ndarray = field(default_factory=lambda: _filled(3, 0.0))
     """Fence strength wanted at each way in (share of tries a fence stops); fences stay built."""
-    pinned_units: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    pinned_units: np.ndarray = field(default_factory=lambda: _filled(3, 0.0))
     """Enforcement units stationed at each way in by decision."""
     movable_units: float = 0.0
     """Extra enforcement units deployed where recent tries were."""
-    detection_boost: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    detection_boost: np.ndarray = field(default_factory=lambda: _filled(3, 0.0))
     """Added chance that a try at each way in is detected (cameras, dogs, detectors)."""
     arrivals_factor: float = 1.0
     """Multiplier on arrivals from upstream."""
@@ -71,7 +78,7 @@ class Levers:
     """Multiplier on how long an incident stops traffic."""
     clear_factor: float = 1.0
     """Multiplier on the spare throughput that clears queues."""
-    traffic_capacity: np.ndarray = field(default_factory=lambda: np.ones(2))
+    traffic_capacity: np.ndarray = field(default_factory=lambda: _filled(2, 1.0))
     """Share of normal traffic that runs at the port and the tunnel (strikes lower it)."""
     spend_eur: float = 0.0
     """Money spent today on measures."""
