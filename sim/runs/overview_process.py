@@ -113,10 +113,11 @@ def _serve(conn: Any, other_end: Any) -> None:
     import gc
 
     gc.disable()  # a short-lived process: nothing to gain from collecting
-    from sim.runs.plots import overview_png
+    from sim.runs.plots import PreparedOverview
 
+    prepared = PreparedOverview()  # while the model runs: only the run's lines are left to draw
     try:
         columns, title = conn.recv()
     except (EOFError, OSError):  # the command ended, or draws the figure itself
         return
-    conn.send_bytes(overview_png(columns, title))
+    conn.send_bytes(prepared.png(columns, title))

@@ -126,21 +126,57 @@ def overview(
         title: the figure's title.
         baseline: optionally the baseline's runs, drawn dashed in grey for comparison.
     """
-    runs = _runs(frames)
-    base = [] if baseline is None else _runs(baseline)
+    fig, axes = _panels()
+    _draw_runs(fig, axes, _runs(frames), title, [] if baseline is None else _runs(baseline))
+    return fig
+
+
+def overview_png(frames: Run | Sequence[Run], title: str = "") -> bytes:
+    """The overview of one run (or of replicates) as the PNG ``calais-sim run`` writes."""
+    return _png(overview(frames, title))
+
+
+class PreparedOverview:
+    """An overview laid out and drawn once, empty, before its run is known.
+
+    The first draw of a figure costs more than any later one (the fonts loaded, every tick and
+    label made and measured); a process with time to spare pays it here, so that :meth:`png`
+    has only the run's lines and labels to add. The PNG is that of :func:`overview_png`.
+    """
+
+    def __init__(self) -> None:
+        self.fig, self.axes = _panels()
+        _png(self.fig)
+
+    def png(self, frames: Run | Sequence[Run], title: str = "") -> bytes:
+        """The overview of ``frames`` (once only: the figure is then drawn)."""
+        _draw_runs(self.fig, self.axes, _runs(frames), title, [])
+        return _png(self.fig)
+
+
+def _panels() -> tuple[Figure, np.ndarray]:
+    """The overview's figure and its six panels, with their titles and grids, no data."""
     fig = Figure(figsize=OVERVIEW_INCHES)
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True, gridspec_kw=OVERVIEW_MARGINS)
+    for ax, (panel, _, _) in zip(axes.flat, PANELS, strict=True):
+        ax.set_title(panel, fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.tick_params(axis="x", labelsize=8)
+    return fig, axes
+
+
+def _draw_runs(fig: Figure, axes: np.ndarray, runs: list[Run], title: str, base: list[Run]) -> None:
+    """The runs' lines (and the baseline's, dashed), legends, date ticks and title."""
     days = day_numbers(runs[0]["date"])
     base_days = day_numbers(base[0]["date"]) if base else None
-    for ax, (panel, columns, cumulative) in zip(axes.flat, PANELS, strict=True):
+    for ax, (_, columns, cumulative) in zip(axes.flat, PANELS, strict=True):
         for column in columns:
             label = column.replace("_", " ")
             band(ax, days, runs, column, cumulative, _colour(column), label, "-")
             if base:
                 band(ax, base_days, base, column, cumulative, "0.55", None, "--")
-        ax.set_title(panel, fontsize=10)
-        ax.grid(alpha=0.3)
         if len(columns) > 1 or base:
             ax.legend(fontsize=7, loc="best")
     if base:
@@ -151,17 +187,13 @@ def overview(
     # One shared x axis: setting its ticks on one panel sets them on all six.
     axes.flat[0].xaxis.set_major_locator(FixedLocator(ticks))
     axes.flat[0].xaxis.set_major_formatter(FixedFormatter(labels))
-    for ax in axes[-1]:
-        ax.tick_params(axis="x", labelsize=8)
     if title:
         fig.suptitle(title)
-    return fig
 
 
-def overview_png(frames: Run | Sequence[Run], title: str = "") -> bytes:
-    """The overview of one run (or of replicates) as the PNG ``calais-sim run`` writes."""
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    overview(frames, title).savefig(buf, format="png", dpi=OVERVIEW_DPI)
+    fig.savefig(buf, format="png", dpi=OVERVIEW_DPI)
     return buf.getvalue()
 
 
