@@ -88,6 +88,7 @@ def summary(figures: dict[str, Any]) -> dict[str, Any]:
     for label, by_tree in figures.items():
         row = {
             name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "peak_mib")}
+            | {"wall_range": [min(r["wall"] for r in rs), max(r["wall"] for r in rs)]}
             for name, rs in by_tree.items()
         }
         if len(by_tree) == 2:
@@ -104,12 +105,14 @@ def report(result: dict[str, Any], runs: int) -> None:
     """Print the medians, the ratios and the goals."""
     names = [n for n in ("before", "after") if n in next(iter(result.values()))]
     print(f"whole process, median of {runs} runs after a warm-up; load {os.getloadavg()[0]:.1f}")
-    head = "".join(f"{n + ' wall':>13}{n + ' cpu':>12}{n + ' MiB':>12}" for n in names)
+    head = "".join(f"{n + ' wall (min-max)':>27}{n + ' cpu':>12}{n + ' MiB':>12}" for n in names)
     print(f"{'command':<10}{head}{'  before/after wall, cpu' if len(names) == 2 else ''}")
     for label, row in result.items():
         cells = "".join(
-            f"{row[n]['wall']:>11.3f} s{row[n]['cpu']:>10.3f} s{row[n]['peak_mib']:>12.1f}"
+            f"{row[n]['wall']:>11.3f} s ({low:.2f}-{high:.2f})"
+            f"{row[n]['cpu']:>10.3f} s{row[n]['peak_mib']:>12.1f}"
             for n in names
+            for low, high in [row[n]["wall_range"]]
         )
         ratio = (
             f"  {row['ratio']['wall']:.2f} x, {row['ratio']['cpu']:.2f} x" if "ratio" in row else ""
