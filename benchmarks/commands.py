@@ -13,6 +13,8 @@ before / after is taken pair by pair, so that a change in the machine's load mov
 
     git archive c0ffee1 | tar -x -C /tmp/before
     .venv/bin/python benchmarks/commands.py --before /tmp/before --runs 7
+
+``--phases`` traces one ``run`` of this tree instead: when each of its phases ended.
 """
 
 from __future__ import annotations
@@ -124,13 +126,59 @@ def report(result: dict[str, Any], runs: int) -> None:
         print(f"goal {label}: {got:.3f} s wall (goal <= {goal} s) {verdict}")
 
 
+PHASES = """
+import atexit, sys, time
+T0 = time.perf_counter()
+marks = []
+import sim.cli.run as run
+import sim.runs.overview_process as op
+
+def timed(owner, name, start=None, end=None):
+    inner = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        if start:
+            marks.append((start, time.perf_counter() - T0))
+        out = inner(*args, **kwargs)
+        if end:
+            marks.append((end, time.perf_counter() - T0))
+        return out
+    setattr(owner, name, wrapper)
+
+timed(op.OverviewProcess, "__init__", end="the figure's process forked")
+timed(run, "check_out_dir", end="the scenario read and checked, the output folder checked")
+timed(run, "_simulate", "NumPy, pandas, SciPy and Mesa imported", "the model built and run")
+timed(op.OverviewProcess, "png", end="the PNG received (drawn here if no second process)")
+timed(run, "_write", end="the three files written")
+atexit.register(lambda: [print(f"{t:6.3f}  {name}", file=sys.stderr) for name, t in marks])
+sys.argv = ["calais-sim", *sys.argv[1:]]
+from sim.cli.main import entry
+entry()
+"""
+"""One ``run`` with the end of each of its phases stamped (seconds from the start of the
+command's own code), for this tree's command line."""
+
+
+def phases() -> None:
+    """Print when each phase of one ``run`` of the baseline ended."""
+    out = Path(tempfile.mkdtemp(prefix="calais-phases-"))
+    args = commands(ROOT, out / "run")["run"]
+    done = subprocess.run(
+        [sys.executable, "-c", PHASES, *args], cwd=ROOT, capture_output=True, text=True
+    )
+    print(done.stderr, end="")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time the whole commands of this tree, and of ``--before`` if given."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", metavar="TREE", help="another checkout to time in turn")
     parser.add_argument("--runs", type=int, default=5, help="counted runs (default 5)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--phases", action="store_true", help="trace one run by phase, only")
     args = parser.parse_args(argv)
+    if args.phases:
+        phases()
+        return 0
     trees = {"after": ROOT}
     if args.before:
         trees = {"before": Path(args.before).resolve(), "after": ROOT}
