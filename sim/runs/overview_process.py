@@ -103,13 +103,13 @@ def _single_threaded() -> bool:
 
 def _serve(conn: Any, other_end: Any) -> None:
     """The second process: import the figure's modules, then draw one overview and send it."""
-    other_end.close()
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
-        signal.signal(sig, signal.SIG_DFL)
     # Nothing of it on the command's output, and no reader of that output kept waiting on it.
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
+        signal.signal(sig, signal.SIG_DFL)
+    other_end.close()
     import gc
 
     gc.disable()  # a short-lived process: nothing to gain from collecting
