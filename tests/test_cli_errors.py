@@ -10,8 +10,6 @@ a traceback. (``tests/test_cli.py`` covers the first few cases; these are the re
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, cli_bound_by_modes
 
 BASELINE = SCENARIOS / "baseline.toml"
 
@@ -240,28 +238,6 @@ def test_an_error_in_the_parent_names_the_child_it_was_loaded_for(broken):
     assert f"{broken / 'good-child.toml'}: population.protection_share: must be at most 1" in line
 
 
-DROP_READ_OVERRIDE = [
-    "setpriv",
-    "--inh-caps=-dac_override,-dac_read_search",
-    "--bounding-set=-dac_override,-dac_read_search",
-]
-"""Run as root but without the capabilities that let root read any file (CI runs as root)."""
-
-
-def cli_without_root_reads(*args: str) -> subprocess.CompletedProcess:
-    """``calais-sim`` as a process that file modes bind: root without CAP_DAC_OVERRIDE."""
-    if os.geteuid() != 0:
-        return cli(*args)
-    if shutil.which("setpriv") is None:
-        pytest.fail("as root the unreadable case needs setpriv (util-linux) to drop capabilities")
-    return subprocess.run(
-        [*DROP_READ_OVERRIDE, sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("make", "words"),
     [
@@ -279,7 +255,7 @@ def test_run_and_validate_refuse_a_path_that_is_not_a_readable_file(tmp_path, ma
         path.chmod(0)
     out = tmp_path / "out"
     for command in (["run", str(path), "--out", str(out)], ["validate", str(path)]):
-        res = cli_without_root_reads(*command) if make == "unreadable" else cli(*command)
+        res = cli_bound_by_modes(*command) if make == "unreadable" else cli(*command)
         assert res.returncode == 2, res.stderr
         line = one_message(res)
         assert str(path) in line

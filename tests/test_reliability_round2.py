@@ -30,6 +30,8 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import from_text, load_scenario
 from sim.scenario.reading import MAX_FILE_BYTES
 
+from .conftest import cli_bound_by_modes
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 BASELINE = str(SCENARIOS / "baseline.toml")
@@ -371,28 +373,6 @@ def test_an_out_that_cannot_be_written_is_exit_2(tmp_path, capsys, case, command
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and err[0].startswith("calais-sim: error: --out")
-
-
-WITHOUT_ROOT_WRITES = [
-    "setpriv",
-    "--inh-caps=-dac_override,-dac_read_search",
-    "--bounding-set=-dac_override,-dac_read_search",
-]
-"""Root without the capabilities that let it write in any folder, so folder modes bind it."""
-
-
-def cli_bound_by_modes(*args: str) -> subprocess.CompletedProcess:
-    """``calais-sim`` as a process that file modes bind, also when run as root (CI)."""
-    if os.geteuid() != 0:
-        return cli(*args)
-    if shutil.which("setpriv") is None:
-        pytest.fail("as root the read-only case needs setpriv (util-linux) to drop capabilities")
-    return subprocess.run(
-        [*WITHOUT_ROOT_WRITES, sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("command", ["sweep", "run"])
