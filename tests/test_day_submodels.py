@@ -254,6 +254,30 @@ def test_networks_sell_places_in_turn_to_those_who_want_and_pay_or_owe():
     assert rng.left() == {}
 
 
+def test_a_debt_share_of_zero_gives_no_credit_even_on_a_draw_of_zero():
+    rng = Rng(random=[[0.0], [0.0]])
+    sm = SimpleNamespace(buy_propensity=0.5, price_eur=500.0, debt_share=0.0)
+    model = Stub(rng, params=SimpleNamespace(smuggling=sm), unmet_demand=0.0)
+    goers = people(model, [OUT], money=[0.0])
+    net = Net(0, 5, 500.0, 1)
+    places.sell_places(model, goers, np.array([0]), [net])
+    assert net.sales == [] and not model.migrants.victim[0]
+    assert model.unmet_demand == 0.0
+
+
+def test_a_way_with_no_buyers_does_not_stop_the_next_and_all_served_is_no_unmet_demand():
+    rng = Rng(random=[[0.1], [0.9]], permutation=[[0]])
+    sm = SimpleNamespace(buy_propensity=0.5, price_eur=500.0, debt_share=0.5)
+    model = Stub(rng, params=SimpleNamespace(smuggling=sm), unmet_demand=0.0)
+    goers = people(model, [OUT], money=[900.0])
+    port, tunnel = Net(0, 5, 500.0, 1), Net(2, 5, 400.0, 2)
+    places.sell_places(model, goers, np.array([2]), [port, tunnel])
+    assert port.sales == [] and tunnel.sales == [(1, 1)]
+    assert model.migrants.money[0] == 500.0 and model.migrants.network[0] == 2
+    assert model.unmet_demand == 0.0
+    assert model.count("smuggling_revenue_eur") == 400.0
+
+
 def test_no_buyers_sell_nothing():
     rng = Rng(random=[[0.9, 0.9], [0.1, 0.1]])
     sm = SimpleNamespace(buy_propensity=0.5, price_eur=500.0, debt_share=0.5)
@@ -289,6 +313,14 @@ def test_removals_take_the_detected_without_a_claim_within_the_places_left():
     assert model.removals_today == 3
     assert model.count("removals") == 2
     assert model.count("spend_eur") == 5.0 + 2 * 1e3
+
+
+def test_one_place_left_is_one_removal():
+    rng = Rng(random=[[0.1, 0.1, 0.1, 0.1, 0.1]])
+    model = removal_model(rng, capacity=3.0, today=2)
+    removed = removals.remove_detected(model, np.arange(6), np.ones(6, dtype=bool))
+    assert list(removed) == [True, False, False, False, False, False]
+    assert model.removals_today == 3
 
 
 def test_removals_are_masks_over_the_tries_rows():
@@ -512,6 +544,15 @@ def test_asylum_and_leaving_follow_the_documented_chances():
                 expect.append("coast" if along < 0.5 else "departs")
             else:
                 expect.append("stays")
+    # no pull to the UK (asylum chance 0) and a draw of 0: leaves (hopeless) or stays (not)
+    for best, outcome in ((0.25, "departs"), (0.5, "stays")):
+        appeal.append(1.0)
+        reach.append(0.9)
+        u.append(0.0)
+        coast.append(0.9)
+        failures.append(0)
+        belief.append([best, 0.0, 0.0])
+        expect.append(outcome)
     n = len(expect)
     # an OUT migrant in the middle is not in the camp: no draw for it
     state = [CAMP] * n
@@ -531,10 +572,10 @@ def test_asylum_and_leaving_follow_the_documented_chances():
     assert order == asylum + coast_rows + departs
     assert model.count("asylum_claims_france") == len(asylum) == 6
     assert model.count("displaced") == len(coast_rows) == 4
-    assert model.count("departures") == len(departs) == 4
+    assert model.count("departures") == len(departs) == 5
     # the campaign lowered the reached kinds' appeal by 0.25, not below 0
     shifted = [max(a - 0.25, 0.0) if r else a for a, r, _, _ in KINDS]
-    assert list(model.migrants.appeal[camp][::4]) == pytest.approx(shifted)
+    assert list(model.migrants.appeal[camp][: 4 * len(KINDS) : 4]) == pytest.approx(shifted)
     assert model.migrants.appeal[rows[3]] == pytest.approx(0.5)
 
 
@@ -579,6 +620,18 @@ def test_an_hour_of_walking_brings_the_arrived_to_their_way_or_the_camp():
     m = model.migrants
     assert list(m.state[:7]) == [TRYING, OUT, CAMP, BACK, TRYING, CAMP, TRYING]
     assert list(m.eta[:7]) == [0.0, 1.5, -0.5, 2.0, 0.0, 4.0, -0.75]
+
+
+def test_one_walker_arrives_and_half_an_hour_left_is_not_arrived():
+    model = walking_model()
+    people(model, [OUT], eta=[1.0])
+    walking.walk(model)
+    assert model.migrants.state[0] == TRYING
+    model = walking_model()
+    people(model, [TRYING, OUT], eta=[0.0, 1.5])
+    walking.walk(model)
+    assert list(model.migrants.state[:2]) == [TRYING, OUT]
+    assert model.migrants.eta[1] == 0.5
 
 
 def test_walking_with_only_tries_out_changes_nothing():
@@ -626,6 +679,13 @@ def test_dawn_turns_back_the_trying_and_those_still_walking_out():
     assert m.belief[0].tolist() == [0.375, 0.5, 0.5]
 
 
+def test_dawn_turns_back_a_single_migrant_trying():
+    model = walking_model()
+    people(model, [TRYING], way=[2], belief=[[0.5, 0.5, 0.5]])
+    walking.dawn(model)
+    assert model.migrants.state[0] == BACK and model.migrants.eta[0] == 5.0
+
+
 def test_the_map_cells_follow_the_walk():
     model = walking_model()
     route = {
@@ -656,6 +716,24 @@ def test_the_map_cells_follow_the_walk():
     ]
 
 
+def test_the_map_cells_at_the_ends_of_short_routes():
+    model = walking_model()
+    route = {
+        name: SimpleNamespace(cells=np.array([[10 + i, w] for i in range(5)]))
+        for w, name in enumerate(("port", "beach", "tunnel"))
+    }
+    model.map = SimpleNamespace(camp_cells=np.array([[0, 0]]), routes=lambda: route)
+    # no one at the beach; the tunnel's route is half an hour
+    model.route_hours = np.array([4.0, 8.0, 0.5])
+    state = [OUT, OUT, BACK, OUT]
+    way = [0, 0, 0, 2]
+    # just set out (cell 0); not yet started, further than the route (clamped to 0); back
+    # with more than the route left (clamped to the way's end); 1/4 h of 1/2 h left: cell 2
+    eta = [4.0, 6.0, 6.0, 0.25]
+    people(model, state, way=way, eta=eta)
+    assert walking.cells(model, np.arange(4)) == [(10, 0), (10, 0), (14, 0), (12, 2)]
+
+
 # --- deployment -----------------------------------------------------------------------------
 
 
@@ -674,6 +752,15 @@ def test_the_map_cells_follow_the_walk():
 def test_share_out_is_largest_remainders(n, weights, expected):
     got = deployment.share_out(n, np.array(weights, dtype=float))
     assert list(got) == expected and got.sum() == max(n, 0)
+    assert got.dtype.kind == "i"  # whole units
+
+
+def test_share_out_breaks_ties_by_order_and_shares_nothing_over_no_weights():
+    # twenty ways, remainders 1/3 and 2/3 alternately: the five largest are the first five
+    # of the 2/3s, in order (a sort that is not stable may pick others)
+    got = deployment.share_out(5, np.array([1.0, 2.0] * 10))
+    assert list(np.flatnonzero(got)) == [1, 3, 5, 7, 9]
+    assert list(deployment.share_out(0, np.zeros(3))) == [0, 0, 0]
 
 
 class Unit:
@@ -756,6 +843,33 @@ def test_moves_stop_when_every_way_is_at_its_target(monkeypatch):
     deployment.deploy_units(model)
     # round(0.6 x 4) = 2 of the 3 moves needed: the port's first two go to the tunnel, beach
     assert [u.moves for u in units] == [[2], [1], [], []]
+
+
+def test_created_units_count_where_they_are_created(monkeypatch):
+    model = deploy_model(monkeypatch, pinned=[0.0, 0.0, 0.0], movable=3.0, redeploy_share=1.0)
+    units = [Unit(model, 0, False) for _ in range(3)]
+    deployment.deploy_units(model)
+    # 5 movable, targets [1, 1, 3]; 3 at the port: two created at the tunnel, then the port's
+    # first goes to the beach and its second to the tunnel
+    assert [u.way for u in model.units[3:]] == [2, 2]
+    assert [u.moves for u in units] == [[1], [2], []]
+
+
+@pytest.mark.parametrize(
+    ("ways", "tries", "moves"),
+    [
+        # two ways above target: each move leaves from the one most above it
+        ([0, 0, 1, 1], [1.0, 1.0, 2.0], [[2], [], [2], []]),
+        # two ways below target: each move goes to the one most below it
+        ([0, 0, 0, 2], [0.0, 1.0, 1.0], [[1], [1], [2], []]),
+    ],
+)
+def test_each_move_counts_where_it_leaves_and_arrives(monkeypatch, ways, tries, moves):
+    model = deploy_model(monkeypatch, pinned=[0.0, 0.0, 0.0], movable=2.0, redeploy_share=1.0)
+    model.recent_tries = np.array(tries)
+    units = [Unit(model, w, False) for w in ways]
+    deployment.deploy_units(model)
+    assert [u.moves for u in units] == moves
 
 
 def test_patrols_draw_once_a_unit_and_hour_and_keep_the_last(monkeypatch):
