@@ -732,6 +732,8 @@ def test_the_map_cells_at_the_ends_of_short_routes():
     eta = [4.0, 6.0, 6.0, 0.25]
     people(model, state, way=way, eta=eta)
     assert walking.cells(model, np.arange(4)) == [(10, 0), (10, 0), (14, 0), (12, 2)]
+    # no rows (a list, as callers may pass): no cells
+    assert walking.cells(model, []) == []
 
 
 # --- deployment -----------------------------------------------------------------------------

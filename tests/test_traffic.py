@@ -129,6 +129,28 @@ def test_advance_is_the_hours_stepped_one_by_one():
     assert list(a.queue) == list(b.queue)
 
 
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("queue", [1.0, 0.0]),
+        ("queue", [0.0, 1.0]),
+        ("capacity", [0.5, 1.0]),
+        ("capacity", [1.0, 0.5]),
+        ("stopped_until", [3.0, 0.0]),
+        ("stopped_until", [0.0, 3.0]),
+    ],
+)
+def test_advance_from_traffic_not_running_freely_is_the_hours_stepped(attribute, value):
+    # each differs from free traffic in one way only, so no hour may be skipped
+    a, b = traffic(), traffic()
+    for t in (a, b):
+        setattr(t, attribute, np.array(value))
+    lost = sum(b.step(hour) for hour in range(0, 6))
+    assert lost > 0 or b.queued() != a.queued()
+    assert a.advance(0, 6, 0.0) == lost
+    assert list(a.queue) == list(b.queue)
+
+
 def test_advance_over_free_traffic_changes_nothing():
     t = traffic()
     assert t.advance(0, 24, 3.0) == 3.0
