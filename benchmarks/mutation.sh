@@ -5,6 +5,10 @@
 #   MUTATE="sim/model/calais.py" benchmarks/mutation.sh
 #   MUTATION_TESTS="tests/test_levers.py" benchmarks/mutation.sh
 #   MUTATION_K="not along_its_dose" benchmarks/mutation.sh   # a pytest -k expression
+#   MUTATE="sim/model/traffic.py" MUTATION_TESTS="tests/test_traffic.py" benchmarks/mutation.sh
+#
+# docs/testing.md gives the commands of each recorded run (the day's submodels with
+# tests/test_day_submodels.py, traffic with tests/test_traffic.py).
 #
 # Not part of the default pytest run (about 20 min on 2 cores). It copies the work tree to a
 # scratch folder (the project's files are never touched), adds a [tool.mutmut] table to the
