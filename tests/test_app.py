@@ -255,10 +255,31 @@ def switch_on(page, title: str) -> None:
     )
 
 
-def type_into(page, selector: str, text: str) -> None:
+def type_into(page, selector: str, text: str, until: str) -> None:
+    """Type ``text`` into a field and press Enter, until the page's JavaScript ``until`` holds.
+
+    Solara hears a field's Enter only once the field's listeners have reached the page, which
+    they do a moment after the field itself (they are added by an effect, and a field starts
+    afresh at every change of the settings). An Enter pressed in that moment is lost, so the
+    text is typed again, as a person whose Enter went unheard would.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     field = page.locator(f"{selector} input")
-    field.fill(text)
-    field.press("Enter")
+    for _ in range(5):
+        field.fill(text)
+        field.press("Enter")
+        try:
+            page.wait_for_function(until, timeout=12_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"typing {text!r} into {selector} never gave {until}")
+
+
+def shows(text: str, where: str = "body") -> str:
+    """The JavaScript test that the page shows ``text`` in its element ``where``."""
+    return f"() => document.querySelector({where!r})?.innerText.includes({text!r})"
 
 
 def download(page, label: str, to: Path) -> Path:
@@ -342,9 +363,11 @@ def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
 
     # the port fence, finished at once: spending, and tries moving away from the port
     switch_on(page, "Port fencing")
-    type_into(page, ".calais-group-port_fencing .calais-key-build_days", "0")
-    page.wait_for_function(
-        "() => document.querySelector('.calais-changes').innerText.includes('build days')"
+    type_into(
+        page,
+        ".calais-group-port_fencing .calais-key-build_days",
+        "0",
+        shows("build days", ".calais-changes"),
     )
     assert mesa_time(page) == 0  # a change starts the run again
     play_until(page, 30)
@@ -405,10 +428,8 @@ def test_labels_name_the_scenario_and_the_speed_and_hide_mesa_internals(page):
 
 def test_downloads_rerun_with_calais_sim_run(page, tmp_path):
     switch_on(page, "Returns")
-    type_into(page, ".calais-seed", "12345678901234567")  # beyond a float's exact whole numbers
-    page.wait_for_function(
-        "() => document.querySelector('.calais-changes').innerText.includes('seed')"
-    )
+    # beyond a float's exact whole numbers
+    type_into(page, ".calais-seed", "12345678901234567", shows("seed", ".calais-changes"))
     play_until(page, 27)
     scenario = download(page, "Scenario (TOML)", tmp_path)
     doc = tomllib.loads(scenario.read_text())
@@ -434,15 +455,16 @@ def test_downloads_rerun_with_calais_sim_run(page, tmp_path):
 
 
 def test_values_outside_a_controls_range_are_refused(page, tmp_path):
-    type_into(page, ".calais-population", str(APP_MAX_MIGRANTS + 1))
-    page.get_by_text("Refused: at most").wait_for()
-    type_into(page, ".calais-seed", "-1")
-    page.get_by_text("Refused: must be a whole number from 0").wait_for()
-    type_into(page, ".calais-days", "ten")
-    page.get_by_text("Refused: type a number").wait_for()
+    type_into(page, ".calais-population", str(APP_MAX_MIGRANTS + 1), shows("Refused: at most"))
+    type_into(page, ".calais-seed", "-1", shows("Refused: must be a whole number from 0"))
+    type_into(page, ".calais-days", "ten", shows("Refused: type a number"))
     switch_on(page, "Returns")
-    type_into(page, ".calais-group-returns .calais-key-capacity_per_day", "-5")
-    page.get_by_text("Refused: must be at least 0").wait_for()
+    type_into(
+        page,
+        ".calais-group-returns .calais-key-capacity_per_day",
+        "-5",
+        shows("Refused: must be at least 0"),
+    )
     # a slider cannot leave its range
     slider = page.locator(".calais-group-returns .calais-key-removal_share [role=slider]")
     assert slider.get_attribute("aria-valuemin") == "0"
