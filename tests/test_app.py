@@ -31,7 +31,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.app.cards import versus
 from sim.app.fields import slider_step
 from sim.app.formats import parse_number
 from sim.app.page import HOURS_PER_FRAME, PLAY_INTERVAL_MS, SPEEDS
@@ -547,13 +546,6 @@ def test_controls_check_values_as_scenario_files_do():
     changed = settings.with_value(("policies", "port_fencing"), "enabled", True)
     assert changed.changes() == ["port fencing on"]
     assert settings.changes() == []
-
-
-def test_comparisons_read_as_sentences():
-    assert versus(62, 100, "lower") == ("−38% against the baseline", "better")
-    assert versus(120, 100, "lower") == ("+20% against the baseline", "worse")
-    assert versus(100, 100, "lower")[1] == "same"
-    assert versus(5e6, 0, None, "EUR")[0] == "+EUR 5.0 million against the baseline"
 
 
 def test_whole_numbers_are_read_exactly_up_to_the_largest_seed():

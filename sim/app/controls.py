@@ -258,6 +258,7 @@ def ControlPanel(settings: solara.Reactive[Settings], model: solara.Reactive[Wor
     def apply(new: Settings) -> None:
         """Start new runs with ``new``; raise ScenarioError (and say so) if they cannot start."""
         ended = not model.value.running
+        new = new.with_uncertainty(settings.value.uncertainty)  # the switch stays as it was
         try:
             workshop = Workshop(new)
         except Exception as exc:  # a valid scenario the model cannot run: refuse it, with why

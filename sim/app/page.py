@@ -18,7 +18,10 @@ The page's own parts:
   first day.
 * the map of Calais with the migrants coloured by what they are doing, the police units, the
   smuggling networks and tonight's crossings and detections at each way in;
-* the main outcomes against the baseline, as numbers and as charts;
+* the main outcomes against the baseline, as numbers and as charts; each card's difference is
+  the mean over a small ensemble of paired runs made in the background, with its 95% interval
+  (:mod:`sim.app.ensemble`), and a switch "show uncertainty" draws the ensemble's parameters
+  from the shipped posterior;
 * downloads of the run's daily results and of the scenario as the controls set it.
 
 One step is one simulated hour, in the chosen scenario and in the baseline, which run side by
@@ -33,6 +36,8 @@ scenario files and the scenario as the controls set it), ``runs`` (the paired ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
@@ -41,6 +46,7 @@ from sim.app import sessions
 from sim.app.cards import Outcomes, TakeHome
 from sim.app.charts import Charts
 from sim.app.controls import ControlHost
+from sim.app.ensemble import warm_up
 from sim.app.formats import fmt_date
 from sim.app.map import Legend, MapView
 from sim.app.runs import Workshop, is_night, model_time
@@ -81,7 +87,7 @@ def Clock(workshop: Workshop) -> None:
 
 
 @solara.component
-def MainView(workshop: Workshop) -> None:
+def MainView(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None = None) -> None:
     """Everything right of the sidebar (each part is drawn again at every step)."""
     with solara.Div(classes=["calais-main"]):
         Clock(workshop)
@@ -90,7 +96,7 @@ def MainView(workshop: Workshop) -> None:
                 MapView(workshop)
                 Legend()
             with solara.Div(classes=["calais-right"]):
-                Outcomes(workshop)
+                Outcomes(workshop, on_uncertainty)
         Charts(workshop)
         TakeHome(workshop)
 
@@ -139,6 +145,7 @@ def PlayCard(
 @solara.component
 def page() -> None:
     """The workshop page."""
+    solara.use_memo(warm_up, [])  # the cards' worker processes start at once when asked
     initial = solara.use_memo(default_settings, [])
     settings = solara.use_reactive(initial)
     model = solara.use_reactive(solara.use_memo(lambda: Workshop(initial), []))
@@ -152,4 +159,10 @@ def page() -> None:
         with solara.Sidebar():
             PlayCard(model, settings, hours_per_frame)
         ControlHost(settings, model)
-        MainView(model.value)
+
+        def uncertainty(on: bool) -> None:
+            # the switch changes the cards' ensemble only: the map's run goes on
+            settings.set(settings.value.with_uncertainty(on))
+            model.value.set_uncertainty(on)
+
+        MainView(model.value, uncertainty)

@@ -1,4 +1,6 @@
-"""The paired runs: the chosen scenario and the baseline, stepped together hour by hour.
+"""The paired runs: the chosen scenario and the baseline, stepped together hour by hour, and
+the ensemble behind the cards' intervals (:mod:`sim.app.ensemble`), started in the background
+with the first step.
 
 Also what the page reads from a run as it goes: the simulated time, whether it is night, the
 outcomes so far, and the run's daily results as a Parquet file.
@@ -14,6 +16,7 @@ import mesa
 import pandas as pd
 import solara
 
+from sim.app.ensemble import Ensemble, ensemble_key, plan_ensemble
 from sim.app.settings import Settings, baseline_for, default_settings, workshop_toml
 from sim.model.calais import NOON, CalaisModel
 from sim.model.outcomes import OUTCOME_BY_NAME
@@ -47,8 +50,66 @@ class Workshop(mesa.Model):
         except ScenarioError as exc:
             base, self.baseline_problem = None, str(exc)
         self.baseline = CalaisModel(base) if base is not None else None
+        self._base_scenario = base
         self._frames: tuple[int, pd.DataFrame, pd.DataFrame | None] | None = None
+        self.ensemble: Ensemble | None = None
+        """The cards' ensemble: None until the first step (or without a baseline)."""
         self.running = True
+
+    def ensemble_key(self) -> str | None:
+        """The key of the ensemble these settings need (None without a baseline)."""
+        if self._base_scenario is None:
+            return None
+        return ensemble_key(self.settings.scenario, self._base_scenario, self.settings.uncertainty)
+
+    def start_ensemble(self) -> Ensemble | None:
+        """Start the cards' ensemble in the background, if it has not started."""
+        with self.lock:
+            base = self._base_scenario
+            if self.ensemble is None and base is not None and self.chosen is not None:
+                chosen, uncertainty = self.settings.scenario, self.settings.uncertainty
+                self.ensemble = Ensemble(
+                    lambda: plan_ensemble(chosen, base, uncertainty=uncertainty),
+                    key=self.ensemble_key() or "",
+                )
+            ensemble = self.ensemble
+        if ensemble is not None:
+            ensemble.start()
+        return ensemble
+
+    def set_uncertainty(self, on: bool) -> None:
+        """Switch "show uncertainty": a new ensemble replaces the old (stopped), at once if the
+        run has started; the map's run goes on as it was."""
+        with self.lock:
+            if self.settings.uncertainty == bool(on):
+                return
+            self.settings = self.settings.with_uncertainty(on)
+            old, self.ensemble = self.ensemble, None
+            started = self.chosen is not None and self.chosen.hour > 0
+        if old is not None:
+            old.cancel()
+        if started:
+            self.start_ensemble()
+
+    def take_over(self, old: Workshop) -> None:
+        """Take ``old``'s ensemble if it is the one these settings need (Reset with the same
+        settings), else stop it (the settings changed)."""
+        if old is self:
+            return
+        with old.lock:
+            ensemble, old.ensemble = old.ensemble, None
+        if ensemble is None:
+            return
+        with self.lock:
+            reuse = (
+                self.ensemble is None
+                and ensemble.key == self.ensemble_key()
+                and ensemble.state in ("running", "done")
+            )
+            if reuse:
+                self.ensemble = ensemble
+        if not reuse:
+            ensemble.cancel()
 
     def step(self) -> None:
         """One hour in both runs; nothing once the run has ended.
@@ -59,17 +120,23 @@ class Workshop(mesa.Model):
         with self.lock:
             if not self.running:
                 return
+            if self.ensemble is None:
+                self.start_ensemble()
             self.chosen.step()
             if self.baseline is not None:
                 self.baseline.step()
             self.running = self.chosen.running and (self.baseline is None or self.baseline.running)
 
     def close(self) -> None:
-        """Stop both runs for good and let their models go (the session has closed)."""
+        """Stop both runs and the ensemble for good and let their models go (the session has
+        closed)."""
         with self.lock:
             self.running = False
             self.chosen = self.baseline = None  # type: ignore[assignment]
             self._frames = None
+            ensemble, self.ensemble = self.ensemble, None
+        if ensemble is not None:
+            ensemble.cancel()
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The daily outcomes of the chosen run and of the baseline so far (whole days)."""

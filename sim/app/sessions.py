@@ -1,11 +1,13 @@
 """Each session's runs (a session: one browser tab's kernel), freed when the session closes.
 
-The page keeps its current pair of runs here (:func:`keep`). When Solara closes a session's
-kernel, the hook registered with ``solara.lab.on_kernel_start`` takes its runs out of the store
-and releases their models (:meth:`sim.app.runs.Workshop.close`), so that a tab opened and
-closed leaves nothing behind. Solara closes a kernel at once when its tab is closed, and after
-its cull timeout when the page only lost its connection (the server sets that timeout short:
-:data:`sim.app.server.KERNEL_CULL_TIMEOUT`).
+The page keeps its current pair of runs here (:func:`keep`); runs that replace a session's
+runs take over their ensemble if it is the one they need (Reset with the same settings) and
+stop it otherwise (the settings changed: its worker processes end at once). When Solara closes
+a session's kernel, the hook registered with ``solara.lab.on_kernel_start`` takes its runs out
+of the store and releases their models and ensemble (:meth:`sim.app.runs.Workshop.close`), so
+that a tab opened and closed leaves nothing behind. Solara closes a kernel at once when its tab
+is closed, and after its cull timeout when the page only lost its connection (the server sets
+that timeout short: :data:`sim.app.server.KERNEL_CULL_TIMEOUT`).
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ def current_session() -> str | None:
 
 
 def keep(workshop: Workshop) -> None:
-    """Keep ``workshop`` as the current session's runs (replacing the runs it had)."""
+    """Keep ``workshop`` as the current session's runs (replacing the runs it had, whose
+    ensemble it takes over or stops)."""
     session = current_session()
     if session is not None:
         with _LOCK:
+            old = _RUNS.get(session)
             _RUNS[session] = workshop
+        if old is not None and old is not workshop:
+            workshop.take_over(old)
 
 
 def runs_of(session: str) -> Workshop | None:
@@ -49,7 +55,8 @@ def open_sessions() -> list[str]:
 
 
 def forget(session: str) -> None:
-    """Take a session's runs out of the store and release their models."""
+    """Take a session's runs out of the store and release their models (and stop their
+    ensemble's workers)."""
     with _LOCK:
         workshop = _RUNS.pop(session, None)
     if workshop is not None:

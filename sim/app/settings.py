@@ -79,6 +79,9 @@ class Settings:
     original: Scenario
     revision: int = field(default_factory=lambda: next(_REVISIONS))
     """Different for every change: the controls start afresh (messages of refusal cleared)."""
+    uncertainty: bool = False
+    """The "show uncertainty" switch: the cards' ensemble draws its parameters from the shipped
+    posterior (:mod:`sim.app.ensemble`). Not part of the scenario: it changes no run."""
 
     @classmethod
     def from_file(cls, folder: Path, name: str) -> Settings:
@@ -94,6 +97,11 @@ class Settings:
             target = target.setdefault(part, {})
         target[name] = value
         return replace(self, scenario=build(doc, source=self.file), revision=next(_REVISIONS))
+
+    def with_uncertainty(self, on: bool) -> Settings:
+        """These settings with the "show uncertainty" switch set (the controls stay as they
+        are: same revision)."""
+        return replace(self, uncertainty=bool(on))
 
     def changes(self) -> list[str]:
         """What the controls changed from the file, for people to read.

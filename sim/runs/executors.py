@@ -87,23 +87,39 @@ def execute(
     return _on_processes(jobs, min(workers, len(jobs)))
 
 
-def _pool(workers: int) -> Any:
+def _context() -> Any:
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
 
     # forkserver: workers start from a clean process that has imported the model once, rather
     # than from a copy of this one (which may hold threads: the progress bar's, Dask's).
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.model"])
-    else:
-        ctx = mp.get_context("spawn")
+        return ctx
+    return mp.get_context("spawn")
+
+
+def start_forkserver() -> None:
+    """Start the process that local workers are forked from, if it is not running (it imports
+    the model once, a second or two): a pool made later starts its workers at once."""
+    import multiprocessing.forkserver
+
+    if _context().get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
+
+
+def process_pool(workers: int) -> Any:
+    """A pool of ``workers`` local worker processes, started as :func:`execute` starts them
+    (each imports the model once, ignores Ctrl-C and exits if this process dies)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+        workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
     )
 
 
-def _stop_pool(pool: Any) -> None:
+def stop_pool(pool: Any) -> None:
+    """Stop a pool's workers now, busy or not, and drop the jobs it had not started."""
     # Python 3.12 has no public way to stop a busy worker: terminate them by their handles,
     # before the pool is shut down (a worker still starting would miss the pool's queues).
     processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -124,7 +140,7 @@ def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
         pool, finished = None, False
         try:
             with signals_held():  # a stop while workers start would leave one half-started
-                pool = _pool(workers)
+                pool = process_pool(workers)
                 pending = {pool.submit(run_one, job): job for job in todo}
             broken: list[Job] = []
             while pending:
@@ -144,7 +160,7 @@ def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
             if finished:
                 pool.shutdown(wait=True)
             elif pool is not None:
-                _stop_pool(pool)
+                stop_pool(pool)
         todo = broken
         if todo:
             restarts += 1
