@@ -245,6 +245,10 @@ def outcome_text(page, name: str) -> str:
     return page.locator(f".calais-outcome-{name}").inner_text()
 
 
+def spend_value(page) -> str:
+    return page.locator(".calais-outcome-spend_eur .calais-outcome-value").inner_text()
+
+
 def switch_on(page, title: str) -> None:
     switch = page.get_by_role("switch", name=title, exact=True)
     switch.click(force=True)
@@ -357,7 +361,7 @@ def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
     play_until(page, 30)
     charts = page.locator(".calais-charts img")
     charts.wait_for()
-    assert "same as the baseline" in outcome_text(page, "spend_eur")
+    assert spend_value(page) == "EUR 0" and "baseline EUR 0" in outcome_text(page, "spend_eur")
     before = image_of(charts)
 
     # the port fence, finished at once: spending, and tries moving away from the port
@@ -371,12 +375,12 @@ def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
     assert mesa_time(page) == 0  # a change starts the run again
     play_until(page, 30)
     page.wait_for_function(
-        "() => /against the baseline/.test(document.querySelector("
-        "'.calais-outcome-spend_eur .calais-change').innerText)"
-        " && !/same as/.test(document.querySelector("
-        "'.calais-outcome-spend_eur .calais-change').innerText)"
+        "() => document.querySelector('.calais-outcome-spend_eur .calais-outcome-value')"
+        ".innerText !== 'EUR 0'"
     )
-    assert "+EUR" in outcome_text(page, "spend_eur")
+    assert spend_value(page).startswith("EUR ") and "baseline EUR 0" in outcome_text(
+        page, "spend_eur"
+    )
     page.wait_for_function(
         "() => { const i = document.querySelector('.calais-charts img');"
         " return i && i.complete && i.naturalWidth > 0; }"
@@ -394,10 +398,62 @@ def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
     # back at the first hour neither run has closed a day, so nothing is spent yet in either
     # (spending is counted at the end of each day); the cards redraw after the clock
     page.wait_for_function(
-        "() => document.querySelector('.calais-outcome-spend_eur').innerText"
-        ".includes('same as the baseline')"
+        "() => document.querySelector('.calais-outcome-spend_eur .calais-outcome-value')"
+        ".innerText === 'EUR 0'"
     )
-    assert "same as the baseline" in outcome_text(page, "spend_eur")
+
+
+def test_cards_show_an_interval_and_the_uncertainty_switch_works(page):
+    # a tiny run, so that the ensemble behind the cards takes a second or two
+    type_into(page, ".calais-population", "150")
+    page.wait_for_function(
+        "() => document.querySelector('.calais-changes')?.innerText.includes('→ 150')"
+    )
+    type_into(page, ".calais-days", "4")
+    page.wait_for_function(
+        "() => document.querySelector('.calais-changes')?.innerText.includes('days 120 → 4')"
+    )
+    switch_on(page, "Port fencing")
+    cards = page.locator(".calais-outcome")
+    assert cards.count() >= 8
+    # no interval, and no colour, before the run is played
+    assert page.locator(".calais-outcome-grid.calais-ensemble-waiting").count() == 1
+    assert (
+        page.locator(".calais-outcome .calais-better, .calais-outcome .calais-worse").count() == 0
+    )
+    assert "starts computing the intervals" in page.locator(".calais-outcomes-note").inner_text()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_selector(".calais-ensemble-done")
+    note = page.locator(".calais-outcomes-note").inner_text()
+    assert "over 8 paired runs" in note and "95% interval" in note and "posterior" not in note
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        change = card.locator(".calais-change")
+        assert " to " in card.locator(".calais-interval").inner_text()
+        if change.inner_text() == "no clear difference":
+            assert "calais-unclear" in change.get_attribute("class"), "not coloured"
+    hour = mesa_time(page)
+
+    # the switch: the same run goes on, the intervals are computed again over the posterior
+    page.get_by_role("switch", name="Show uncertainty", exact=True).click(force=True)
+    page.wait_for_function(
+        "() => document.querySelector('.calais-outcomes-note').innerText"
+        ".includes('across 8 posterior draws')"
+    )
+    page.wait_for_selector(".calais-ensemble-done")
+    assert mesa_time(page) == hour, "the map's run is not started again"
+    assert page.locator(".calais-interval").count() == cards.count()
+    assert page.get_by_role("switch", name="Show uncertainty", exact=True).is_checked()
+    # it stays on when a setting changes, and goes off again
+    type_into(page, ".calais-seed", "7")
+    page.wait_for_function(
+        "() => document.querySelector('.calais-changes')?.innerText.includes('seed')"
+    )
+    assert page.get_by_role("switch", name="Show uncertainty", exact=True).is_checked()
+    page.get_by_role("switch", name="Show uncertainty", exact=True).click(force=True)
+    page.wait_for_function(
+        "() => !document.querySelector('.calais-outcomes-note').innerText.includes('posterior')"
+    )
 
 
 def test_labels_name_the_scenario_and_the_speed_and_hide_mesa_internals(page):

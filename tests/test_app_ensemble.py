@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.app.cards import compare, describe, outcomes_note
-from sim.app.ensemble import Difference, Ensemble, ensemble_key, plan_ensemble
+from sim.app.ensemble import REPLICATES, Difference, Ensemble, ensemble_key, plan_ensemble
 from sim.app.runs import Workshop
 from sim.app.settings import Settings, baseline_for
 from sim.evidence.defaults import POSTERIOR_FILE
@@ -118,34 +118,26 @@ def test_no_clear_difference_when_the_interval_holds_zero_and_no_colour():
     crossings = OUTCOME_BY_NAME["crossings_total"]
     diff = ensemble.difference("crossings_total", 3)
     assert (diff.mean, diff.low, diff.high) == (0, 0, 0)
-    assert describe(diff, crossings, 3) == (
-        "no clear difference by the end (day 3)",
-        "95% interval 0 to 0",
-        "unclear",
-    )
+    assert describe(diff, crossings) == ("no clear difference", "0 to 0", "unclear")
     spanning = Difference(
         day=5, mean=-2, low=-5, high=1, base=40, verdict="no clear difference", pairs=10
     )
-    assert describe(spanning, crossings, 120)[2] == "unclear"
-    assert describe(spanning, crossings, 120)[0] == "no clear difference by day 5"
+    assert describe(spanning, crossings) == ("no clear difference", "−5 to +1", "unclear")
     fewer = Difference(day=5, mean=-8, low=-12, high=-4, base=40, verdict="better", pairs=10)
-    assert describe(fewer, crossings, 120) == (
-        "−8 (−20%) by day 5",
-        "95% interval −12 to −4",
-        "better",
-    )
+    assert describe(fewer, crossings) == ("−8 (−20%)", "−12 to −4", "better")
     more = Difference(day=5, mean=8, low=4, high=12, base=40, verdict="worse", pairs=10)
-    assert describe(more, crossings, 120)[2] == "worse"
+    assert describe(more, crossings)[2] == "worse"
     # an outcome with no good direction is never green or red
     spend = Difference(day=5, mean=1e6, low=1e6, high=1e6, base=0, verdict="higher", pairs=10)
-    assert describe(spend, OUTCOME_BY_NAME["spend_eur"], 120)[2] == "neutral"
+    assert describe(spend, OUTCOME_BY_NAME["spend_eur"])[2] == "neutral"
 
 
 def test_cards_say_the_interval_is_being_computed_until_it_is_done():
     workshop = Workshop(tiny())
     rows = compare(workshop)
     assert rows and all(r.verdict == "pending" and not r.interval for r in rows)
-    assert all("▶ or Step" in r.change for r in rows)
+    assert all(r.change == "interval: ▶" for r in rows)
+    assert "▶ or Step starts computing the intervals" in outcomes_note(workshop)
     workshop.step()  # the first step starts the ensemble, in the background
     ensemble = workshop.ensemble
     assert ensemble is not None and ensemble.state in ("running", "done")
@@ -153,15 +145,17 @@ def test_cards_say_the_interval_is_being_computed_until_it_is_done():
         rows = compare(workshop)
         if ensemble.state == "running":
             assert all(r.verdict == "pending" for r in rows), "no colour before the interval"
+            assert all(r.change == "interval: computing…" for r in rows)
         time.sleep(0.05)
     assert ensemble.state == "done", ensemble.error
     for _ in range(30):
         workshop.step()
     rows = {r.name: r for r in compare(workshop)}
-    assert "by day 1" in rows["crossings_total"].change
-    assert rows["crossings_total"].interval.startswith("95% interval ")
+    assert " to " in rows["crossings_total"].interval
+    note = outcomes_note(workshop)
+    assert "by day 1," in note and "95% interval" in note and "computed" not in note
     assert all(r.verdict in ("better", "worse", "neutral", "unclear") for r in rows.values())
-    assert "10 paired runs" in outcomes_note(workshop)
+    assert f"{REPLICATES} paired runs" in outcomes_note(workshop)
     workshop.close()
 
 
@@ -176,8 +170,8 @@ def test_the_switch_replaces_the_ensemble_by_one_across_posterior_draws():
     assert second is not first and second.state in ("running", "done")
     assert workshop.chosen.hour == hour, "the map's run goes on"
     assert second.join(120) and second.state == "done", second.error
-    assert second.draws == 10
-    assert "across 10 posterior draws" in outcomes_note(workshop)
+    assert second.draws == REPLICATES
+    assert f"across {REPLICATES} posterior draws" in outcomes_note(workshop)
     workshop.set_uncertainty(False)
     assert second.state == "cancelled"
     workshop.close()

@@ -10,11 +10,11 @@ Also the "Take it home" card (the downloads).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import solara
-import solara.lab
 from mesa.visualization.utils import update_counter
 
 from sim.app.ensemble import LEVEL, REPLICATES, Difference, Ensemble
@@ -46,44 +46,46 @@ def ensemble_day(workshop: Workshop) -> int:
     return max(1, min(run.day, run.params.days))
 
 
-def describe(diff: Difference, outcome: Outcome, days: int) -> tuple[str, str, str]:
+def describe(diff: Difference, outcome: Outcome) -> tuple[str, str, str]:
     """A paired difference for people: what it says, its interval, and its colour's class.
 
     Coloured (``better`` green, ``worse`` red) only where the interval leaves out zero; a
     difference with no good direction (spending) is ``neutral`` either way.
 
     >>> from sim.model.outcomes import OUTCOME_BY_NAME
-    >>> d = Difference(day=30, mean=-5, low=-8, high=-2, base=50, verdict="better", pairs=10)
-    >>> describe(d, OUTCOME_BY_NAME["deaths"], 120)
-    ('−5 (−10%) by day 30', '95% interval −8 to −2', 'better')
+    >>> d = Difference(day=30, mean=-5, low=-8, high=-2, base=50, verdict="better", pairs=8)
+    >>> describe(d, OUTCOME_BY_NAME["deaths"])
+    ('−5 (−10%)', '−8 to −2', 'better')
     """
-    when = f"by the end (day {days})" if diff.day >= days else f"by day {diff.day}"
-    if outcome.summary != "sum":
-        when = f"on the last day ({days})" if diff.day >= days else f"on day {diff.day}"
-    interval = f"{LEVEL} interval {fmt_signed(diff.low, outcome.unit)} to "
-    interval += fmt_signed(diff.high, outcome.unit)
+    interval = f"{fmt_signed(diff.low, outcome.unit)} to {fmt_signed(diff.high, outcome.unit)}"
     if not diff.clear:
-        return f"no clear difference {when}", interval, "unclear"
+        return "no clear difference", interval, "unclear"
     text = fmt_signed(diff.mean, outcome.unit)
     if diff.base:
         change = 100 * diff.mean / abs(diff.base)
         text += f" ({change:+.{0 if abs(change) >= 1 else 1}f}%)".replace("-", "−")
     verdict = diff.verdict if diff.verdict in ("better", "worse") else "neutral"
-    return f"{text} {when}", interval, verdict
+    return text, interval, verdict
+
+
+def when(day: int, days: int) -> str:
+    """The day the differences are at, for people."""
+    return f"by the end (day {days})" if day >= days else f"by day {day}"
 
 
 def ensemble_status(ensemble: Ensemble | None) -> str:
-    """What the cards say while their intervals are not there yet (or cannot be)."""
+    """Where the ensemble has got, while the cards have no interval (or cannot have one)."""
     if ensemble is None or ensemble.state == "waiting":
-        return "▶ or Step computes the interval"
+        return "▶ or Step starts computing the intervals."
     if ensemble.state == "failed":
-        return f"no interval: {ensemble.error}"
+        return f"No intervals: {ensemble.error}."
     if ensemble.state == "cancelled":
-        return "interval stopped"
+        return "The intervals were stopped."
+    if ensemble.state == "done":
+        return ""
     done, total = ensemble.finished_runs, ensemble.total
-    return (
-        f"interval being computed ({done} of {total} runs)" if total else "interval being computed"
-    )
+    runs = f" ({done} of {total} runs done)" if total else ""
+    return f"The intervals are being computed in the background{runs}."
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def compare(workshop: Workshop) -> list[Comparison]:
     out = []
     with workshop.lock:
         ensemble = workshop.ensemble
-        day, days = ensemble_day(workshop), workshop.chosen.params.days
+        day = ensemble_day(workshop)
         for name in SHOWN_OUTCOMES:
             o = OUTCOME_BY_NAME[name]
             value = outcome_value(workshop.chosen, frame, name)
@@ -119,9 +121,13 @@ def compare(workshop: Workshop) -> list[Comparison]:
             if workshop.baseline is not None:
                 diff = ensemble.difference(name, day) if ensemble is not None else None
                 if diff is None:
-                    change = ensemble_status(ensemble)
+                    change = "interval: ▶"
+                    if ensemble is not None and ensemble.state == "running":
+                        change = "interval: computing…"
+                    elif ensemble is not None and ensemble.state != "waiting":
+                        change = "no interval"
                 else:
-                    change, interval, verdict = describe(diff, o, days)
+                    change, interval, verdict = describe(diff, o)
             out.append(
                 Comparison(
                     name=name,
@@ -142,29 +148,33 @@ WAIT_S = 30.0
 
 
 def outcomes_note(workshop: Workshop) -> str:
-    """What the cards show, in a sentence."""
+    """What the cards show, in a sentence or two."""
     ensemble = workshop.ensemble
-    draws = ensemble.draws if ensemble is not None else 0
-    runs = f"{REPLICATES} paired runs"
+    draws = (ensemble.draws if ensemble is not None else 0) or REPLICATES
+    runs = f"{REPLICATES} paired runs (same seeds in both)"
     if workshop.settings.uncertainty:
-        runs = f"{draws or REPLICATES} paired runs across {draws or REPLICATES} posterior draws"
+        runs = f"{draws} paired runs across {draws} posterior draws (same seeds in both)"
+    day = when(ensemble_day(workshop), workshop.settings.scenario.days)
+    status = ensemble_status(ensemble)
     return (
-        f"The number is this run's so far, against the baseline's run beside it. Below it, the "
-        f"difference from {BASELINE_FILE} over {runs} (same seeds in both), with its "
-        f'{LEVEL} interval: "no clear difference" when the interval holds zero.'
-    )
+        f"Big number: this run (the map's); below it, its baseline run. Then the difference "
+        f'from {BASELINE_FILE} {day}, over {runs}: mean and {LEVEL} interval, "no clear '
+        f'difference" when the interval holds zero. {status}'
+    ).strip()
 
 
 @solara.component
-def UncertaintySwitch(workshop: Workshop, on_change: Callable[[bool], None]) -> None:
-    """The "show uncertainty" switch: the ensemble's parameters drawn from the posterior."""
+def UncertaintySwitch(on: bool, on_change: Callable[[bool], None]) -> None:
+    """The "show uncertainty" switch: the ensemble's parameters drawn from the posterior.
+
+    Given the switch's value (not the runs, which stay the same object), so that it is drawn
+    again when the value changes."""
     solara.v.Switch(
         label="Show uncertainty",
-        v_model=workshop.settings.uncertainty,
+        v_model=on,
         on_v_model=on_change,
-        hint="Each paired run also draws the model's fitted parameters from the 2015 "
-        "calibration's posterior, so the interval holds what the record cannot pin down "
-        "(the assumptions set here for those parameters are then not used).",
+        hint="Parameters drawn from the 2015 calibration's posterior, so the interval holds "
+        "what the record cannot pin down too (instead of the values set here).",
         persistent_hint=True,
         dense=True,
         inset=True,
@@ -173,8 +183,15 @@ def UncertaintySwitch(workshop: Workshop, on_change: Callable[[bool], None]) -> 
 
 
 @solara.component
-def Outcomes(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None = None) -> None:
-    """The main outcomes so far, against the baseline, with the ensemble's intervals."""
+def Outcomes(
+    workshop: Workshop,
+    uncertainty: bool = False,
+    on_uncertainty: Callable[[bool], None] | None = None,
+) -> None:
+    """The main outcomes so far, against the baseline, with the ensemble's intervals.
+
+    ``uncertainty``: the "show uncertainty" switch's value (the runs' own, passed so that the
+    cards are drawn again when it changes)."""
     update_counter.get()  # drawn again at every step
     ensemble = workshop.ensemble
     version = ensemble.version if ensemble is not None else -1
@@ -184,16 +201,17 @@ def Outcomes(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None =
         while the run is paused."""
         return ensemble.wait_change(version, WAIT_S) if ensemble is not None else version
 
-    solara.lab.use_task(watch, dependencies=[id(ensemble), version])
+    # read, so that this card is drawn again when the thread ends
+    _ = solara.use_thread(watch, dependencies=[id(ensemble), version], intrusive_cancel=False).state
     rows = compare(workshop)
     with solara.Card("Against the baseline", classes=["calais-card", "calais-outcomes"]):
         if workshop.baseline is None:
             why = workshop.baseline_problem or f"no {BASELINE_FILE} in the scenarios folder"
             solara.Warning(f"No baseline to compare with: {why}.", dense=True)
         else:
-            solara.Text(outcomes_note(workshop), classes=["calais-doc"])
+            solara.Text(outcomes_note(workshop), classes=["calais-doc", "calais-outcomes-note"])
             if on_uncertainty is not None:
-                UncertaintySwitch(workshop, on_uncertainty)
+                UncertaintySwitch(uncertainty, on_uncertainty)
         cells = []
         for row in rows:
             base = f'<div class="calais-base">baseline {row.base}</div>' if row.base else ""
@@ -205,7 +223,15 @@ def Outcomes(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None =
                 f'<div class="calais-change calais-{row.verdict}">{row.change}</div>'
                 f"{interval}</div>"
             )
-        solara.HTML(tag="div", unsafe_innerHTML="".join(cells), classes=["calais-outcome-grid"])
+        state = ensemble.state if ensemble is not None else "waiting"
+        seconds = ensemble.seconds if ensemble is not None else math.nan
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="".join(cells),
+            classes=["calais-outcome-grid", f"calais-ensemble-{state}"],
+            # how long the ensemble took, for the browser tests and benchmarks/app_ensemble.py
+            attributes={"data-ensemble-seconds": "" if math.isnan(seconds) else f"{seconds:.2f}"},
+        )
 
 
 @solara.component

@@ -18,10 +18,15 @@ stops its workers at once (a change of settings, a closed session) and frees its
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import math
+import os
+import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -38,9 +43,9 @@ from sim.runs.jobs import Job, run_one
 from sim.runs.statistics import CONFIDENCE, bootstrap_ci, verdict
 from sim.scenario.building import Scenario
 
-REPLICATES = 10
-"""Paired runs an ensemble makes of each arm: at 2,500 migrants and 120 days, 20 runs of about
-0.3 s each, ready in a few seconds on two cores (docs/performance.md)."""
+REPLICATES = 8
+"""Paired runs an ensemble makes of each arm: at 2,500 migrants and 120 days, 16 runs of about
+0.3 s each on an idle core (benchmarks/app_ensemble.py measures the whole ensemble)."""
 WORKERS = 2
 """Worker processes an ensemble runs on (this machine has two cores)."""
 LEVEL = f"{CONFIDENCE:.0%}"
@@ -48,14 +53,38 @@ LEVEL = f"{CONFIDENCE:.0%}"
 
 
 _WARM = threading.Event()
+_LIVE: weakref.WeakSet[Ensemble] = weakref.WeakSet()
 
 
 def warm_up() -> None:
     """Start, in the background and once a server, the process the ensembles' workers are
-    forked from, so that the first ensemble does not wait for it (two seconds or so)."""
+    forked from, so that the first ensemble does not wait for it (two seconds or so); and stop
+    every ensemble and that process when the server stops."""
     if not _WARM.is_set():
         _WARM.set()
+        atexit.register(shut_down)
         threading.Thread(target=start_forkserver, daemon=True, name="app-warm-up").start()
+
+
+def shut_down() -> None:
+    """Stop every ensemble's workers, then the process they are forked from and the
+    multiprocessing resource tracker, and wait for them: a stopped server leaves no process
+    behind (left alone, they would end a moment after it)."""
+    for ensemble in list(_LIVE):
+        ensemble.cancel()
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    # Python has no public way to stop them; these are the methods its own tests use. The
+    # fork server holds nothing but imported modules: killed, it does not spend a second or
+    # two tearing them down while the server's stop waits.
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    with contextlib.suppress(Exception):
+        if server is not None and server._forkserver_pid is not None:
+            os.kill(server._forkserver_pid, signal.SIGKILL)
+    for helper in (server, getattr(multiprocessing.resource_tracker, "_resource_tracker", None)):
+        with contextlib.suppress(Exception):
+            helper._stop()  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -210,6 +239,7 @@ class Ensemble:
             self.state = "running"
             self.started = time.monotonic()
             self._bump()
+            _LIVE.add(self)
             self._thread = threading.Thread(target=self._run, daemon=True, name="app-ensemble")
             self._thread.start()
 

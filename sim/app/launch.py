@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import signal
 import sys
 
 from solara.server import cdn_helper
@@ -49,9 +50,20 @@ def install() -> None:
     cdn_helper.get_path = read_only_path
 
 
+def exit_on_term(signum: int, frame: object) -> None:
+    """Leave as Python does on an error (``SystemExit``), so that exit hooks run: the cards'
+    ensembles stop their worker processes (:func:`sim.app.ensemble.shut_down`)."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
-    """Solara's command line, with the CDN route read-only."""
+    """Solara's command line, with the CDN route read-only.
+
+    ``calais-sim app`` stops the server with SIGTERM; uvicorn shuts down gracefully and then
+    raises the signal again, which by default would end the process without its exit hooks.
+    """
     install()
+    signal.signal(signal.SIGTERM, exit_on_term)
     from solara.__main__ import main as solara_main
 
     solara_main()

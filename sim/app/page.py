@@ -87,8 +87,15 @@ def Clock(workshop: Workshop) -> None:
 
 
 @solara.component
-def MainView(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None = None) -> None:
-    """Everything right of the sidebar (each part is drawn again at every step)."""
+def MainView(
+    workshop: Workshop,
+    uncertainty: bool = False,
+    on_uncertainty: Callable[[bool], None] | None = None,
+) -> None:
+    """Everything right of the sidebar (each part is drawn again at every step).
+
+    ``uncertainty`` is the switch's value: given as a value, so that the cards are drawn again
+    when it changes (a new callback alone does not draw a component again)."""
     with solara.Div(classes=["calais-main"]):
         Clock(workshop)
         with solara.Div(classes=["calais-top"]):
@@ -96,7 +103,7 @@ def MainView(workshop: Workshop, on_uncertainty: Callable[[bool], None] | None =
                 MapView(workshop)
                 Legend()
             with solara.Div(classes=["calais-right"]):
-                Outcomes(workshop, on_uncertainty)
+                Outcomes(workshop, uncertainty, on_uncertainty)
         Charts(workshop)
         TakeHome(workshop)
 
@@ -161,8 +168,9 @@ def page() -> None:
         ControlHost(settings, model)
 
         def uncertainty(on: bool) -> None:
-            # the switch changes the cards' ensemble only: the map's run goes on
-            settings.set(settings.value.with_uncertainty(on))
+            # the switch changes the cards' ensemble only: the map's run goes on. The runs
+            # first: setting the reactive settings draws the page again at once.
             model.value.set_uncertainty(on)
+            settings.set(settings.value.with_uncertainty(on))
 
-        MainView(model.value, uncertainty)
+        MainView(model.value, settings.value.uncertainty, uncertainty)
