@@ -440,9 +440,14 @@ def test_cards_show_an_interval_and_the_uncertainty_switch_works(page):
         "() => document.querySelector('.calais-outcomes-note').innerText"
         ".includes('across 8 posterior draws')"
     )
-    page.wait_for_selector(".calais-ensemble-done")
+    # (the note and the cards are separate parts of the page: wait for both)
+    page.wait_for_function(
+        "(n) => document.querySelector('.calais-outcome-grid.calais-ensemble-done')"
+        " && document.querySelectorAll('.calais-interval').length === n"
+        " && document.querySelector('.calais-outcomes-note').innerText.includes('posterior')",
+        arg=cards.count(),
+    )
     assert mesa_time(page) == hour, "the map's run is not started again"
-    assert page.locator(".calais-interval").count() == cards.count()
     assert page.get_by_role("switch", name="Show uncertainty", exact=True).is_checked()
     # it stays on when a setting changes, and goes off again
     type_into(page, ".calais-seed", "7")
@@ -758,7 +763,7 @@ def test_the_page_at_two_window_sizes(browser, server, tmp_path, width, height):
         if (width, height) == (1440, 900):
             charts = box(page, ".calais-charts img")
             seen = min(charts["y"] + charts["height"], height) - charts["y"]
-            assert seen >= 0.6 * charts["height"], "the day-by-day charts are in view"
+            assert seen >= 0.6 * charts["height"], f"the day-by-day charts are in view ({seen})"
         switch_on(page, "Port fencing")  # a slider appears: it is named too
         assert page.evaluate(UNLABELLED_JS) == [], "every control has a name"
 

@@ -153,7 +153,7 @@ def test_cards_say_the_interval_is_being_computed_until_it_is_done():
     rows = {r.name: r for r in compare(workshop)}
     assert " to " in rows["crossings_total"].interval
     note = outcomes_note(workshop)
-    assert "by day 1," in note and "95% interval" in note and "computed" not in note
+    assert "by day 1 " in note and "95% interval" in note and "computed" not in note
     assert all(r.verdict in ("better", "worse", "neutral", "unclear") for r in rows.values())
     assert f"{REPLICATES} paired runs" in outcomes_note(workshop)
     workshop.close()

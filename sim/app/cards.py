@@ -84,8 +84,8 @@ def ensemble_status(ensemble: Ensemble | None) -> str:
     if ensemble.state == "done":
         return ""
     done, total = ensemble.finished_runs, ensemble.total
-    runs = f" ({done} of {total} runs done)" if total else ""
-    return f"The intervals are being computed in the background{runs}."
+    runs = f" ({done} of {total} runs)" if total else ""
+    return f"Computing the intervals in the background{runs}…"
 
 
 @dataclass(frozen=True)
@@ -151,15 +151,18 @@ def outcomes_note(workshop: Workshop) -> str:
     """What the cards show, in a sentence or two."""
     ensemble = workshop.ensemble
     draws = (ensemble.draws if ensemble is not None else 0) or REPLICATES
-    runs = f"{REPLICATES} paired runs (same seeds in both)"
+    runs = f"{REPLICATES} paired runs (same seeds)"
     if workshop.settings.uncertainty:
-        runs = f"{draws} paired runs across {draws} posterior draws (same seeds in both)"
+        runs = (
+            f"{draws} paired runs across {draws} posterior draws (same seeds; each pair's "
+            "parameters drawn from the 2015 calibration's posterior, not the ones set here)"
+        )
     day = when(ensemble_day(workshop), workshop.settings.scenario.days)
     status = ensemble_status(ensemble)
     return (
-        f"Big number: this run (the map's); below it, its baseline run. Then the difference "
-        f'from {BASELINE_FILE} {day}, over {runs}: mean and {LEVEL} interval, "no clear '
-        f'difference" when the interval holds zero. {status}'
+        f"This run (the map's) and its baseline run; under them, the difference from "
+        f'{BASELINE_FILE} {day} over {runs}: mean and {LEVEL} interval ("no clear '
+        f'difference" when it holds zero). {status}'
     ).strip()
 
 
@@ -173,9 +176,8 @@ def UncertaintySwitch(on: bool, on_change: Callable[[bool], None]) -> None:
         label="Show uncertainty",
         v_model=on,
         on_v_model=on_change,
-        hint="Parameters drawn from the 2015 calibration's posterior, so the interval holds "
-        "what the record cannot pin down too (instead of the values set here).",
-        persistent_hint=True,
+        hint="Each pair's parameters drawn from the 2015 posterior too (not the ones set here).",
+        persistent_hint=False,  # the note under it says what the intervals are across
         dense=True,
         inset=True,
         class_="calais-switch calais-uncertainty",
@@ -204,14 +206,18 @@ def Outcomes(
     # read, so that this card is drawn again when the thread ends
     _ = solara.use_thread(watch, dependencies=[id(ensemble), version], intrusive_cancel=False).state
     rows = compare(workshop)
-    with solara.Card("Against the baseline", classes=["calais-card", "calais-outcomes"]):
+    # the title and the switch share a row: with the intervals the cards are taller, and the
+    # day-by-day charts below them must stay in view at 1440x900
+    with solara.Card(classes=["calais-card", "calais-outcomes"]):
+        with solara.Row(classes=["calais-outcomes-head"], justify="space-between"):
+            solara.Text("Against the baseline", classes=["calais-outcomes-title"])
+            if workshop.baseline is not None and on_uncertainty is not None:
+                UncertaintySwitch(uncertainty, on_uncertainty)
         if workshop.baseline is None:
             why = workshop.baseline_problem or f"no {BASELINE_FILE} in the scenarios folder"
             solara.Warning(f"No baseline to compare with: {why}.", dense=True)
         else:
             solara.Text(outcomes_note(workshop), classes=["calais-doc", "calais-outcomes-note"])
-            if on_uncertainty is not None:
-                UncertaintySwitch(uncertainty, on_uncertainty)
         cells = []
         for row in rows:
             base = f'<div class="calais-base">baseline {row.base}</div>' if row.base else ""
