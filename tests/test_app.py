@@ -405,14 +405,8 @@ def test_switching_a_measure_on_changes_the_numbers_and_the_charts(page):
 
 def test_cards_show_an_interval_and_the_uncertainty_switch_works(page):
     # a tiny run, so that the ensemble behind the cards takes a second or two
-    type_into(page, ".calais-population", "150")
-    page.wait_for_function(
-        "() => document.querySelector('.calais-changes')?.innerText.includes('→ 150')"
-    )
-    type_into(page, ".calais-days", "4")
-    page.wait_for_function(
-        "() => document.querySelector('.calais-changes')?.innerText.includes('days 120 → 4')"
-    )
+    type_into(page, ".calais-population", "150", shows("→ 150", ".calais-changes"))
+    type_into(page, ".calais-days", "4", shows("days 120 → 4", ".calais-changes"))
     switch_on(page, "Port fencing")
     cards = page.locator(".calais-outcome")
     assert cards.count() >= 8
@@ -450,10 +444,7 @@ def test_cards_show_an_interval_and_the_uncertainty_switch_works(page):
     assert mesa_time(page) == hour, "the map's run is not started again"
     assert page.get_by_role("switch", name="Show uncertainty", exact=True).is_checked()
     # it stays on when a setting changes, and goes off again
-    type_into(page, ".calais-seed", "7")
-    page.wait_for_function(
-        "() => document.querySelector('.calais-changes')?.innerText.includes('seed')"
-    )
+    type_into(page, ".calais-seed", "7", shows("seed", ".calais-changes"))
     assert page.get_by_role("switch", name="Show uncertainty", exact=True).is_checked()
     page.get_by_role("switch", name="Show uncertainty", exact=True).click(force=True)
     page.wait_for_function(

@@ -197,6 +197,8 @@ def test_a_change_of_settings_stops_the_ensembles_workers_and_reset_reuses_it():
     changed.close()
 
 
+# Solara's kernel context asks asyncio for the current loop, which a test outside the server has not
+@pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
 def test_a_closed_session_stops_its_ensemble():
     from solara.server import kernel, kernel_context
 
