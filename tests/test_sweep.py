@@ -435,6 +435,69 @@ def test_sweep_stopped_by_a_signal_then_resumed_makes_every_run_exactly_once(
     same_numbers(resumed, uninterrupted)
 
 
+class BreakingPool:
+    """A stand-in for the local pool: answers each job at once, without running it, and breaks
+    at its ``breaks_at``-th job (as when a worker dies), refusing every job after it."""
+
+    def __init__(self, breaks_at: int | None, log: dict) -> None:
+        self.breaks_at, self.log, self.taken = breaks_at, log, 0
+
+    def submit(self, fn, job):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.taken == self.breaks_at:
+            raise BrokenProcessPool("the pool is broken")
+        self.taken += 1
+        self.log["submitted"] += 1
+        in_flight = self.log["submitted"] - len(self.log["seen"])
+        self.log["most_in_flight"] = max(self.log["most_in_flight"], in_flight)
+        fut = Future()
+        if self.taken == self.breaks_at:
+            self.log["broke"] += 1
+            fut.set_exception(BrokenProcessPool("a worker died"))
+        else:
+            fut.set_result(jobs_module.RunResult(job, "ok"))
+        return fut
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def with_breaking_pools(monkeypatch, breaks: list[int | None], n_jobs: int = 50):
+    """What ``_on_processes`` yields for ``n_jobs`` jobs on 2 workers when its successive
+    pools break at the given jobs, and what the pools saw."""
+    log = {"submitted": 0, "seen": [], "most_in_flight": 0, "broke": 0}
+    pools = iter(breaks)
+    monkeypatch.setattr(executors, "process_pool", lambda w: BreakingPool(next(pools), log))
+    jobs = [jobs_module.Job(f"r{i:03d}", "x", "", i, 0, (i,), 1, {}) for i in range(n_jobs)]
+    for result in executors._on_processes(jobs, 2):
+        log["seen"].append(result)
+    return jobs, log
+
+
+def test_local_workers_are_handed_a_few_jobs_at_a_time_and_a_broken_pool_loses_none(
+    monkeypatch,
+):
+    # the pool breaks at its 13th job, the next at its 5th; the third finishes the rest
+    jobs, log = with_breaking_pools(monkeypatch, [13, 5, None])
+    assert log["broke"] == 2
+    assert sorted(r.job.run_id for r in log["seen"]) == [j.run_id for j in jobs]
+    assert all(r.ok for r in log["seen"])  # each job made once, none lost with a pool
+    _, whole = with_breaking_pools(monkeypatch, [None])
+    assert len(whole["seen"]) == 50
+    assert whole["most_in_flight"] == 2 * executors.IN_FLIGHT_PER_WORKER
+
+
+def test_jobs_of_a_pool_that_breaks_three_times_are_failed_with_the_reason(monkeypatch):
+    jobs, log = with_breaking_pools(monkeypatch, [3, 1, 1], n_jobs=20)
+    done = [r for r in log["seen"] if r.ok]
+    lost = [r for r in log["seen"] if not r.ok]
+    assert len(done) == 2 and len(lost) == 18
+    assert sorted(r.job.run_id for r in log["seen"]) == [j.run_id for j in jobs]
+    assert {r.error for r in lost} == {"a worker process died while running it (three times)"}
+
+
 def test_a_finished_sweep_is_kept_unless_resume_or_force(tmp_path, capsys):
     out = tmp_path / "s"
     args = ["sweep", *PAIR, "--replicates", "2", "--days", "4", *TINY_SET, "--out", str(out)]

@@ -7,6 +7,7 @@ through :mod:`sim.runs.cluster`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -130,6 +131,27 @@ def stop_pool(pool: Any) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+IN_FLIGHT_PER_WORKER = 4
+"""Jobs handed to the pool per worker at a time: enough to keep every worker busy, few enough
+that waiting for the next result costs the same however many jobs a sweep has (waiting on all
+of them at once costs time in proportion to their number, for every result)."""
+
+
+def _hand_out(
+    pool: Any, pending: dict[Any, Job], waiting: Iterator[Job], workers: int, broken: list[Job]
+) -> None:
+    """Submit waiting jobs until ``IN_FLIGHT_PER_WORKER`` a worker are pending; a job that a
+    broken pool refuses goes to ``broken``."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    for job in itertools.islice(waiting, workers * IN_FLIGHT_PER_WORKER - len(pending)):
+        try:
+            pending[pool.submit(run_one, job)] = job
+        except BrokenProcessPool:
+            broken.append(job)
+            return
+
+
 def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -137,12 +159,12 @@ def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
     todo = list(jobs)
     restarts = 0
     while todo:
-        pool, finished = None, False
+        pool, finished, broken = None, False, []
+        waiting, pending = iter(todo), {}
         try:
             with signals_held():  # a stop while workers start would leave one half-started
                 pool = process_pool(workers)
-                pending = {pool.submit(run_one, job): job for job in todo}
-            broken: list[Job] = []
+                _hand_out(pool, pending, waiting, workers, broken)
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -155,13 +177,15 @@ def _on_processes(jobs: Sequence[Job], workers: int) -> Iterator[RunResult]:
                     except Exception as exc:  # a result that could not be sent back
                         result = failed(job, f"{type(exc).__name__}: {exc}")
                     yield result
+                if not broken:  # a broken pool takes no more jobs; they go to the next
+                    _hand_out(pool, pending, waiting, workers, broken)
             finished = True
         finally:
             if finished:
                 pool.shutdown(wait=True)
             elif pool is not None:
                 stop_pool(pool)
-        todo = broken
+        todo = [*broken, *waiting]
         if todo:
             restarts += 1
             if restarts > 2:

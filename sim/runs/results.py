@@ -10,6 +10,7 @@ that reads and writes results through one name.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,7 @@ def _check_runs(
     planned = manifest["run_ids"]
     have = runs["run_id"].tolist()
     where = folder / RUNS
-    doubled = sorted({r for r in have if have.count(r) > 1})
+    doubled = sorted(r for r, n in Counter(have).items() if n > 1)
     if doubled:
         raise ResultsError(f"{where}: runs listed more than once: {', '.join(doubled[:5])}")
     stray = sorted(set(have) - set(planned))
@@ -230,7 +231,8 @@ def _check_runs(
             f"{where}: runs the manifest does not list: {', '.join(stray[:5])}"
             f"{' ...' if len(stray) > 5 else ''}"
         )
-    lacking = [r for r in planned if r not in set(have)]
+    listed = set(have)
+    lacking = [r for r in planned if r not in listed]
     if complete and lacking:
         raise ResultsError(
             f"{where}: the manifest says the sweep is complete but {len(lacking)} of its "

@@ -28,7 +28,12 @@ from sim.runs import results as rf
 from sim.runs.jobs import VERSIONS_THAT_SHAPE_NUMBERS, Job, RunResult
 
 CHECKPOINT_SECONDS = 2.0
-"""How often ``runs.parquet`` and the manifest are rebuilt while a sweep runs."""
+"""How often ``runs.parquet`` and the manifest are rebuilt while a sweep runs, at most."""
+
+CHECKPOINT_SHARE = 0.05
+"""The share of the sweep's own time that rebuilding them may take: a rebuild grows with the
+runs finished, so in a sweep of thousands they are rebuilt less often than every
+``CHECKPOINT_SECONDS`` (a stopped sweep loses nothing by it: every run has its record)."""
 
 
 class Stopped(Interrupted):
@@ -121,6 +126,7 @@ class SweepStore:
         self.records: dict[str, dict[str, Any]] = {}
         self.manifest: dict[str, Any] = {}
         self.last_checkpoint = 0.0
+        self.checkpoint_cost = 0.0
 
     # opening
 
@@ -303,7 +309,8 @@ class SweepStore:
             ts.unlink(missing_ok=True)
         rf.write_json(rf.record_path(self.folder, job.run_id), record)
         self.records[job.run_id] = record
-        if time.monotonic() - self.last_checkpoint >= CHECKPOINT_SECONDS:
+        every = max(CHECKPOINT_SECONDS, self.checkpoint_cost / CHECKPOINT_SHARE)
+        if time.monotonic() - self.last_checkpoint >= every:
             self.checkpoint("running")
 
     def rows(self) -> list[dict[str, Any]]:
@@ -332,6 +339,7 @@ class SweepStore:
 
     def checkpoint(self, state: str) -> None:
         """Rewrite ``runs.parquet``, then the manifest (``state``: running, stopped, complete)."""
+        started = time.monotonic()
         meta = rf.provenance(
             json.dumps(self.fields.get("scenarios", {})), {"root": self.fields.get("seed")}
         )
@@ -357,6 +365,7 @@ class SweepStore:
         )
         rf.write_json(self.folder / rf.MANIFEST, self.manifest)
         self.last_checkpoint = time.monotonic()
+        self.checkpoint_cost = self.last_checkpoint - started
 
     def finish(self, stopped: bool = False) -> bool:
         """Write the final ``runs.parquet`` and manifest; return whether every run has a record."""
