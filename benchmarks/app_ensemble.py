@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_play import CHROMIUM, free_port, start_server
+from app_play import workshop_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,35 +52,17 @@ def alone(files: list[str]) -> None:
 
 def on_page(measure: str) -> None:
     """Switch ``measure`` on, press Play, and time the cards' intervals."""
-    from playwright.sync_api import sync_playwright
-
-    port = free_port()
-    with tempfile.TemporaryDirectory() as cache:
-        proc = start_server(port, Path(cache))
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=["--headless", "--no-sandbox"], headless=True
-                )
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
-                page.set_default_timeout(600_000)
-                page.goto(f"http://127.0.0.1:{port}/")
-                page.get_by_role("button", name="Step", exact=True).wait_for()
-                page.get_by_role("switch", name=measure, exact=True).click(force=True)
-                page.wait_for_function(
-                    "() => document.querySelector('.calais-changes')?.innerText.includes(' on')"
-                )
-                started = time.monotonic()
-                page.get_by_role("button", name="▶", exact=True).click()
-                page.wait_for_selector(".calais-ensemble-done")
-                took = time.monotonic() - started
-                grid = page.locator(".calais-outcome-grid")
-                seconds = grid.get_attribute("data-ensemble-seconds")
-                day = page.locator(".calais-progress").inner_text()
-                browser.close()
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(30)
+    with workshop_page() as page:
+        page.get_by_role("switch", name=measure, exact=True).click(force=True)
+        page.wait_for_function(
+            "() => document.querySelector('.calais-changes')?.innerText.includes(' on')"
+        )
+        started = time.monotonic()
+        page.get_by_role("button", name="▶", exact=True).click()
+        page.wait_for_selector(".calais-ensemble-done")
+        took = time.monotonic() - started
+        seconds = page.locator(".calais-outcome-grid").get_attribute("data-ensemble-seconds")
+        day = page.locator(".calais-progress").inner_text()
     print(
         f"on the page, {measure} on, playing: intervals shown {took:.1f} s after Play "
         f"(the ensemble itself {seconds} s; the map at {day})"

@@ -11,6 +11,7 @@ machine and on what else runs on it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -19,7 +20,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,20 +57,13 @@ def start_server(port: int, cache: Path) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def hour(page) -> int:
-    """The hours the page's run has simulated (the clock's ``data-hour``)."""
-    return int(page.locator(".calais-date").first.get_attribute("data-hour"))
-
-
-def main() -> None:
-    """Play one whole run and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--speed", default=None, help="a speed button's label")
-    parser.add_argument("--port", type=int, default=None)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def workshop_page(port: int | None = None) -> Iterator[Any]:
+    """The workshop page, served by its own server on ``port`` (a free one by default), open in
+    a 1440x900 headless Chromium and ready; the browser and the server are stopped after."""
     from playwright.sync_api import sync_playwright
 
-    port = args.port or free_port()
+    port = port or free_port()
     with tempfile.TemporaryDirectory() as cache:
         proc = start_server(port, Path(cache))
         try:
@@ -79,18 +75,33 @@ def main() -> None:
                 page.set_default_timeout(600_000)
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.get_by_role("button", name="Step", exact=True).wait_for()
-                if args.speed:
-                    page.get_by_role("button", name=args.speed, exact=True).click()
-                speed = page.locator(".calais-speed-label").inner_text()
-                started = time.monotonic()
-                page.get_by_role("button", name="▶", exact=True).click()
-                page.get_by_text("the run has ended").wait_for()
-                took = time.monotonic() - started
-                hours = hour(page)
+                yield page
                 browser.close()
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(30)
+
+
+def hour(page) -> int:
+    """The hours the page's run has simulated (the clock's ``data-hour``)."""
+    return int(page.locator(".calais-date").first.get_attribute("data-hour"))
+
+
+def main() -> None:
+    """Play one whole run and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed", default=None, help="a speed button's label")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    with workshop_page(args.port) as page:
+        if args.speed:
+            page.get_by_role("button", name=args.speed, exact=True).click()
+        speed = page.locator(".calais-speed-label").inner_text()
+        started = time.monotonic()
+        page.get_by_role("button", name="▶", exact=True).click()
+        page.get_by_text("the run has ended").wait_for()
+        took = time.monotonic() - started
+        hours = hour(page)
     print(f"{speed} {hours:,} hours ({hours / 24:.0f} days) played in {took:.1f} s")
     print(f"{hours / took:.1f} simulated hours a second")
 
