@@ -509,3 +509,20 @@ def test_a_finished_sweep_is_kept_unless_resume_or_force(tmp_path, capsys):
     assert (out / "runs.parquet").read_bytes() == before
     assert main([*args, "--workers", "1", "--quiet", "--resume"]) == 0
     assert main([*args, "--workers", "1", "--quiet", "--force"]) == 0
+
+
+def test_the_points_of_a_large_design_have_distinct_names():
+    # a Sobol analysis at 1,024 base samples of 20 factors files 22,528 points by sample index
+    tags = {jobs_module.point_tag({"sample": i}) for i in range(200_000)}
+    assert len(tags) == 200_000
+
+
+def test_a_plan_in_which_two_runs_share_a_name_is_refused_before_anything_is_written(tmp_path):
+    from sim.errors import UsageError
+    from sim.runs.sweep import run_jobs
+
+    job = small_sweep().jobs()[0]
+    twin = jobs_module.Job(job.run_id, job.scenario, job.text, 1, 0, (1,), job.days, {})
+    with pytest.raises(UsageError, match=f"two runs would both be named {job.run_id}"):
+        run_jobs([job, twin], tmp_path / "s", workers=1, progress=False)
+    assert not (tmp_path / "s").exists()

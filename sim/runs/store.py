@@ -25,7 +25,7 @@ import pandas as pd
 from sim.errors import Interrupted, UsageError, setting
 from sim.resources import package_path
 from sim.runs import results as rf
-from sim.runs.jobs import VERSIONS_THAT_SHAPE_NUMBERS, Job, RunResult
+from sim.runs.jobs import VERSIONS_THAT_SHAPE_NUMBERS, Job, RunResult, check_unique_names
 
 CHECKPOINT_SECONDS = 2.0
 """How often ``runs.parquet`` and the manifest are rebuilt while a sweep runs, at most."""
@@ -114,6 +114,7 @@ class SweepStore:
         fields: Mapping[str, Any],
         command: list[str] | None = None,
     ) -> None:
+        check_unique_names(jobs)  # before anything is written: a run filed over another is lost
         self.folder = Path(folder)
         self.jobs = list(jobs)
         self.fields = dict(fields)
