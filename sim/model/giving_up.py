@@ -10,6 +10,7 @@ prior): along the coast with ``behaviour.coast_share`` (displaced), otherwise ou
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +33,9 @@ def decide(model: CalaisModel) -> None:
         m.appeal[reached] = np.maximum(m.appeal[reached] - levers.appeal_shift, 0.0)
     failures = m.failures[camp]
     discouraged = failures / (failures + b.give_up_failures)
-    best = m.belief[camp].max(axis=1)
+    # the best way's belief: the maximum of the ways' columns, taken column by column (a
+    # max along each migrant's row of 3 costs three times more)
+    best = functools.reduce(np.maximum, m.belief.T[:, camp])
     hopeless = np.clip(1.0 - best / b.prior_success, 0.0, 1.0)
     p_asylum = b.asylum_hazard * (1 - m.appeal[camp]) * (0.25 + discouraged)
     p_leave = b.departure_hazard * hopeless

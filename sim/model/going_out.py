@@ -44,19 +44,22 @@ def way_utilities(
         offered: whether a network offers places at each way tonight, shape (3,).
     """
     b, sm = model.params.behaviour, model.params.smuggling
-    chance = belief.astype(float)
-    helped = offered[None, :] & can_pay[:, None]
-    chance = np.where(helped, np.minimum(chance * sm.success_multiplier, 1.0), chance)
-    chance = np.minimum(chance * model.opportunity()[None, :], 1.0)
-    risk = model.death_chance + model.injury_chance
-    utility = (
-        b.success_weight * np.log(np.maximum(chance, TINY_CHANCE))
-        - b.distance_weight * model.map_km()[None, :]
-        - b.risk_weight * risk[None, :]
-    )
+    # worked on the ways' rows of a (3, n) array: the same numbers, but arithmetic along rows
+    # of n runs far faster than along each migrant's row of 3 (this runs every night)
+    chance = belief.T.astype(float, order="C")
+    if offered.any():
+        helped = offered[:, None] & can_pay[None, :]
+        chance = np.where(helped, np.minimum(chance * sm.success_multiplier, 1.0), chance)
+    chance *= model.opportunity()[:, None]
+    np.minimum(chance, 1.0, out=chance)
+    np.maximum(chance, TINY_CHANCE, out=chance)
+    utility = np.log(chance, out=chance)
+    utility *= b.success_weight
+    utility -= (b.distance_weight * model.map_km())[:, None]
+    utility -= (b.risk_weight * (model.death_chance + model.injury_chance))[:, None]
     if b.crowd_weight:
-        utility += crowd_pull(model)[None, :]
-    return utility
+        utility += crowd_pull(model)[:, None]
+    return utility.T
 
 
 def crowd_pull(model: CalaisModel) -> np.ndarray:
@@ -73,12 +76,30 @@ def choose(model: CalaisModel, camp: np.ndarray) -> np.ndarray:
     for net in model.networks:
         places[net.way] += net.places
     can_pay = m.money[camp] >= model.params.smuggling.price_eur
-    utility = np.empty((camp.size, len(WAYS) + 1))
-    utility[:, 0] = model.params.behaviour.stay_utility
-    utility[:, 1:] = way_utilities(model, m.belief[camp], can_pay, places > 0)
-    # Gumbel noise, as ``rng.gumbel`` draws it but in one vectorised pass
-    utility -= np.log(-np.log(1.0 - model.rng.random(utility.shape)))
-    return np.argmax(utility, axis=1) - 1
+    # options in rows (stay, then the ways), migrants in columns, as in way_utilities
+    utility = np.empty((len(WAYS) + 1, camp.size))
+    utility[0] = model.params.behaviour.stay_utility
+    utility[1:] = way_utilities(model, m.belief.T[:, camp].T, can_pay, places > 0).T
+    # Gumbel noise, as ``rng.gumbel`` draws it (-log(-log(1 - u))), one draw per migrant and
+    # option in the order of an (n, options) array
+    noise = np.ascontiguousarray(model.rng.random((camp.size, len(WAYS) + 1)).T)
+    np.subtract(1.0, noise, out=noise)
+    np.log(noise, out=noise)
+    np.negative(noise, out=noise)
+    utility -= np.log(noise, out=noise)
+    return best_option(utility) - 1
+
+
+def best_option(utility: np.ndarray) -> np.ndarray:
+    """The row of each column's largest utility, the first of equals (as ``argmax`` on axis
+    0, but row by row: faster than reducing each column of a few)."""
+    best = utility[0].copy()
+    choice = np.zeros(utility.shape[1], dtype=np.intp)
+    for option in range(1, utility.shape[0]):
+        better = utility[option] > best
+        choice[better] = option
+        np.maximum(best, utility[option], out=best)
+    return choice
 
 
 def set_out(model: CalaisModel) -> None:
