@@ -58,11 +58,11 @@ def summary_columns() -> list[str]:
 
 def run_summary(frame: pd.DataFrame) -> dict[str, float]:
     """A run's summary outcomes by column name: totals (or last values) and daily means."""
-    from sim.model.outcomes import OUTCOMES, summarise
+    from sim.model.outcomes import OUTCOMES, daily_means, summarise
 
     values = summarise(frame)
     out = {summary_column(o): values[o.name] for o in OUTCOMES if o.summary != "mean"}
-    out.update({f"mean_{o.name}": float(frame[o.name].mean()) for o in OUTCOMES})
+    out.update({f"mean_{name}": value for name, value in daily_means(frame).items()})
     return out
 
 

@@ -76,14 +76,18 @@ class WalkingGraph:
             dst.append((r2c * w + c2c)[ok])
             step.append(np.full(int(ok.sum()), cell_m * (math.sqrt(2.0) if dc and dr else 1.0)))
         self.n = h * w
-        self.src = np.concatenate(src)
-        self.dst = np.concatenate(dst)
+        sources, self.dst = np.concatenate(src), np.concatenate(dst)
         self.base = np.concatenate(step) * cost.ravel()[self.dst]
+        # the edges in the order of a CSR matrix (by source cell, each cell's edges in the
+        # order above, as scipy's conversion from (src, dst) pairs leaves them), built once
+        order = np.argsort(sources, kind="stable")
+        self.dst, self.base = self.dst[order], self.base[order]
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(sources, minlength=self.n))])
         self.climb_m = FENCE_CLIMB_CELLS * cell_m
 
     def distances(self, fence: np.ndarray, source: int) -> tuple[np.ndarray, np.ndarray]:
         """Shortest effective distances (m) and predecessors from ``source`` (flat index)."""
         weights = self.base + self.climb_m * fence.ravel().astype(np.float64)[self.dst]
-        graph = csr_matrix((weights, (self.src, self.dst)), shape=(self.n, self.n))
+        graph = csr_matrix((weights, self.dst, self.indptr), shape=(self.n, self.n))
         dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
         return dist, pred
