@@ -201,6 +201,8 @@ OUTCOMES: tuple[Outcome, ...] = (
 """All daily outcomes, in column order (after ``day`` and ``date``)."""
 
 OUTCOME_BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+OUTCOME_INDEX: dict[str, int] = {o.name: i for i, o in enumerate(OUTCOMES)}
+"""Each outcome's place in a day's values (:class:`DayCounter`)."""
 COLUMNS: tuple[str, ...] = ("day", "date", *(o.name for o in OUTCOMES))
 """The columns of a run's daily time series."""
 MAIN_OUTCOMES: tuple[str, ...] = (
@@ -230,7 +232,7 @@ class DayCounter:
     """Accumulates the current day's outcomes; the model adds to it, then closes the day."""
 
     def __init__(self) -> None:
-        self.index = {o.name: i for i, o in enumerate(OUTCOMES)}
+        self.index = OUTCOME_INDEX
         self.values = np.zeros(len(OUTCOMES))
 
     def add(self, name: str, amount: float) -> None:

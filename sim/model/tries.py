@@ -32,6 +32,7 @@ import numpy as np
 
 from sim.model import removals, walking
 from sim.model.agents import TRYING
+from sim.model.outcomes import OUTCOME_INDEX
 from sim.model.traffic import PORT, TUNNEL
 from sim.params import WAYS
 
@@ -137,32 +138,55 @@ def try_hour(model: CalaisModel) -> None:
     model.remove_migrants(np.concatenate([gone, t[removed]]))
 
 
+_BY_WAY = np.array(
+    [
+        OUTCOME_INDEX[f"{outcome}_{way}"]
+        for outcome in (
+            "attempts",
+            "crossings",
+            "intrusions_stopped",
+            "finds",
+            "detections",
+            "deaths",
+        )
+        for way in WAYS
+    ]
+)
+"""Where :func:`count_tries` adds its per-way counts in the day's outcomes, outcome by outcome."""
+_TOTALS = np.array(
+    [
+        OUTCOME_INDEX[name]
+        for name in (
+            "attempts_total",
+            "smuggled_attempts",
+            "crossings_total",
+            "deaths",
+            "injuries",
+            "detections",
+        )
+    ]
+)
+"""Where :func:`count_tries` adds its totals."""
+
+
 def count_tries(
     model: CalaisModel, way: np.ndarray, smuggled: np.ndarray, hour: HourOfTries
 ) -> None:
     """Add an hour of tries to the day's outcomes, by name."""
-    c = model.counter
-
-    def per_way(mask: np.ndarray) -> list[int]:
-        return np.bincount(way[mask], minlength=len(WAYS)).tolist()
-
-    crossed = per_way(hour.crosses)
-    by_way = {
-        "attempts": hour.tries.tolist(),
-        "crossings": crossed,
-        "intrusions_stopped": per_way(hour.stopped),
-        "finds": per_way(hour.found),
-        "detections": per_way(hour.detected),
-        "deaths": per_way(hour.dies),
-    }
-    for outcome, counts in by_way.items():
-        for name, n in zip(WAYS, counts, strict=True):
-            c.add(f"{outcome}_{name}", n)
-    c.add("attempts_total", way.size)
-    c.add("smuggled_attempts", np.count_nonzero(smuggled))
-    c.add("crossings_total", sum(crossed))
-    c.add("deaths", sum(by_way["deaths"]))
-    c.add("injuries", np.count_nonzero(hour.hurt))
-    c.add("detections", sum(by_way["detections"]))
+    # the per-way counts of every outcome in one bincount over (outcome, way) codes
+    masks = np.stack([hour.crosses, hour.stopped, hour.found, hour.detected, hour.dies])
+    codes = (np.arange(len(masks))[:, None] * len(WAYS) + way)[masks]
+    per_way = np.bincount(codes, minlength=len(masks) * len(WAYS))
+    crossed, stopped, found, detected, dies = per_way.reshape(len(masks), len(WAYS))
+    values = model.counter.values
+    values[_BY_WAY] += np.concatenate([hour.tries, crossed, stopped, found, detected, dies])
+    values[_TOTALS] += [
+        way.size,
+        np.count_nonzero(smuggled),
+        crossed.sum(),
+        dies.sum(),
+        np.count_nonzero(hour.hurt),
+        detected.sum(),
+    ]
     model.tries_today += hour.tries
     model.crossed_today += crossed
