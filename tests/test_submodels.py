@@ -234,6 +234,13 @@ def test_the_choice_is_the_best_utility_after_gumbel_noise():
     assert list(going_out.choose(model, camp)) == [-1, 2, -1]
 
 
+def test_the_best_option_is_argmax_down_each_column_first_of_equals():
+    rng = np.random.default_rng(3)
+    utility = rng.integers(0, 3, size=(4, 500)).astype(float)  # many ties
+    utility[:, :50] = rng.random((4, 50))
+    assert going_out.best_option(utility).tolist() == np.argmax(utility, axis=0).tolist()
+
+
 def test_units_reach_counts_no_try_as_one():
     # half a catch an hour per unit: one unit reaches half of one try, and of none
     model = stub(units_at=np.ones(3), perimeter_detection=np.zeros(3))
