@@ -526,3 +526,26 @@ def test_a_plan_in_which_two_runs_share_a_name_is_refused_before_anything_is_wri
     with pytest.raises(UsageError, match=f"two runs would both be named {job.run_id}"):
         run_jobs([job, twin], tmp_path / "s", workers=1, progress=False)
     assert not (tmp_path / "s").exists()
+
+
+def _collector() -> tuple[tuple[int, int, int], int]:
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_local_workers_collect_garbage_less_often_and_this_process_is_left_as_it_was():
+    import gc
+
+    before = gc.get_threshold()
+    pool = executors.process_pool(1)
+    try:
+        threshold, frozen = pool.submit(_collector).result(timeout=120)
+    finally:
+        executors.stop_pool(pool)
+    assert threshold[0] == executors.YOUNG_COLLECTION_EVERY > before[0]
+    assert frozen > 1000  # the imports' objects, out of every collection
+    list(executors.execute([], workers=1))
+    with executors._collecting_less():
+        assert gc.get_threshold()[0] == executors.YOUNG_COLLECTION_EVERY
+    assert gc.get_threshold() == before

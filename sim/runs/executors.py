@@ -7,6 +7,8 @@ through :mod:`sim.runs.cluster`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import os
 import signal
@@ -20,14 +22,50 @@ from sim.errors import UsageError, signals_held
 from sim.runs.cluster import on_dask
 from sim.runs.jobs import Job, RunResult, failed, run_one
 
+YOUNG_COLLECTION_EVERY = 50_000
+"""Net new objects between two collections of the youngest generation while runs are made
+(Python's default is 700). A run makes and drops tens of thousands of objects, a Mesa agent for
+every migrant; at the default, Python's cyclic collector took about a tenth of a run of the 2015
+scenario (some 35 ms of 0.3 s), at this setting 2 ms. When collections happen changes no
+number a run computes, only how long cyclic garbage (a finished run's model) waits to be freed.
+"""
+
+
+def _collect_less() -> None:
+    """A worker's collector: what the imports made is frozen out of every collection, and the
+    young generation is collected every :data:`YOUNG_COLLECTION_EVERY` new objects."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+
+
+@contextlib.contextmanager
+def _collecting_less() -> Iterator[None]:
+    """Runs in this process: the young generation collected as in a worker, for the block."""
+    old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _in_this_process(jobs: Sequence[Job]) -> Iterator[RunResult]:
+    """Run the jobs one after the other in this process."""
+    with _collecting_less():
+        for job in jobs:
+            yield run_one(job)
+
 
 def _init_worker(parent: int) -> None:
-    """Start a local worker: import the model once, ignore Ctrl-C (the parent stops workers),
-    and exit if the parent dies (a killed sweep leaves no workers behind)."""
+    """Start a local worker: import the model once, collect garbage less often
+    (:func:`_collect_less`), ignore Ctrl-C (the parent stops workers), and exit if the parent
+    dies (a killed sweep leaves no workers behind)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from sim.model import default_map
 
     default_map()
+    _collect_less()
     born = _process_start(parent)
 
     def watch() -> None:
@@ -84,7 +122,7 @@ def execute(
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
     if workers == 1 or len(jobs) <= 1:
-        return (run_one(job) for job in jobs)
+        return _in_this_process(jobs)
     return _on_processes(jobs, min(workers, len(jobs)))
 
 
