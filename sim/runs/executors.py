@@ -31,7 +31,7 @@ number a run computes, only how long cyclic garbage (a finished run's model) wai
 """
 
 
-def _collect_less() -> None:
+def collect_less() -> None:
     """A worker's collector: what the imports made is frozen out of every collection, and the
     young generation is collected every :data:`YOUNG_COLLECTION_EVERY` new objects."""
     gc.collect()
@@ -59,13 +59,13 @@ def _in_this_process(jobs: Sequence[Job]) -> Iterator[RunResult]:
 
 def _init_worker(parent: int) -> None:
     """Start a local worker: import the model once, collect garbage less often
-    (:func:`_collect_less`), ignore Ctrl-C (the parent stops workers), and exit if the parent
+    (:func:`collect_less`), ignore Ctrl-C (the parent stops workers), and exit if the parent
     dies (a killed sweep leaves no workers behind)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from sim.model import default_map
 
     default_map()
-    _collect_less()
+    collect_less()
     born = _process_start(parent)
 
     def watch() -> None:
