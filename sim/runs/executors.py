@@ -25,8 +25,8 @@ from sim.runs.jobs import Job, RunResult, failed, run_one
 YOUNG_COLLECTION_EVERY = 50_000
 """Net new objects between two collections of the youngest generation while runs are made
 (Python's default is 700). A run makes and drops tens of thousands of objects, a Mesa agent for
-every migrant; at the default, Python's cyclic collector took about a tenth of a run of the 2015
-scenario (some 35 ms of 0.3 s), at this setting 2 ms. When collections happen changes no
+every migrant; at the default the collector goes over them again and again
+(``benchmarks/collector.py`` measures the difference). When collections happen changes no
 number a run computes, only how long cyclic garbage (a finished run's model) waits to be freed.
 """
 
