@@ -252,6 +252,11 @@ class DayCounter:
 
 def summarise(frame) -> dict[str, float]:
     """One number per outcome for a run's daily frame: totals, means or last values."""
+    return summarise_with_means(frame)[0]
+
+
+def summarise_with_means(frame) -> tuple[dict[str, float], dict[str, float]]:
+    """:func:`summarise`'s numbers, and each outcome's mean over the days, from one pass."""
     sums, means = _sums_and_means(frame)
     last = frame.iloc[-1]
     out: dict[str, float] = {}
@@ -262,13 +267,7 @@ def summarise(frame) -> dict[str, float]:
             out[o.name] = float(means[i])
         else:
             out[o.name] = float(last[o.name])
-    return out
-
-
-def daily_means(frame) -> dict[str, float]:
-    """Each outcome's mean over the days of a run's daily frame."""
-    _, means = _sums_and_means(frame)
-    return {o.name: float(m) for o, m in zip(OUTCOMES, means, strict=True)}
+    return out, {o.name: float(m) for o, m in zip(OUTCOMES, means, strict=True)}
 
 
 def _sums_and_means(frame) -> tuple[np.ndarray, np.ndarray]:

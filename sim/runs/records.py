@@ -58,11 +58,11 @@ def summary_columns() -> list[str]:
 
 def run_summary(frame: pd.DataFrame) -> dict[str, float]:
     """A run's summary outcomes by column name: totals (or last values) and daily means."""
-    from sim.model.outcomes import OUTCOMES, daily_means, summarise
+    from sim.model.outcomes import OUTCOMES, summarise_with_means
 
-    values = summarise(frame)
+    values, means = summarise_with_means(frame)
     out = {summary_column(o): values[o.name] for o in OUTCOMES if o.summary != "mean"}
-    out.update({f"mean_{name}": value for name, value in daily_means(frame).items()})
+    out.update({f"mean_{name}": value for name, value in means.items()})
     return out
 
 
