@@ -127,4 +127,9 @@ def test_abc_recovers_a_known_truth_and_resumes(tmp_path: Path):
     generations = pd.read_csv(out / "generations.csv")
     assert list(generations["generation"]) == [0, 1, 2]
     assert (generations["samples"] > 0).all()
+    # the last generation's ESS is that of the weights written to posterior.parquet
+    w = posterior["weight"].to_numpy()
+    assert generations["ess"].iloc[-1] == pytest.approx(1 / np.sum(w**2))
+    ess, particles = generations["ess"], generations["particles"]
+    assert ((ess >= 1) & (ess <= particles * (1 + 1e-9))).all()
     assert (out / "pairs.png").stat().st_size > 0

@@ -7,7 +7,9 @@
   where log-uniform) and their ratio (near 1: the record leaves it free; well below 1: the
   record pins it down), and the weighted correlation with every other parameter (``corr:KEY``).
 - ``generations.csv``: per generation the runs it took (``samples``), the particles accepted,
-  the acceptance threshold ``epsilon``, the acceptance rate and the wall time.
+  the acceptance threshold ``epsilon``, the acceptance rate, the wall time and the effective
+  sample size of the weights (``ess``, ``1 / sum(w^2)`` for weights summing to 1: how many
+  equally weighted particles the generation is worth).
 - ``pairs.png``: the pair plot of the posterior over the prior's ranges.
 """
 
@@ -87,13 +89,23 @@ def summary_frame(posterior: pd.DataFrame, priors: Sequence[Prior]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights: ``sum(w)^2 / sum(w^2)``."""
+    w = np.asarray(weights, float)
+    return float(w.sum() ** 2 / np.sum(w**2))
+
+
 def generations_frame(history: Any) -> pd.DataFrame:
-    """Per generation: runs, particles accepted, threshold, acceptance rate, wall time."""
+    """Per generation: runs, particles accepted, threshold, acceptance rate, wall time and
+    effective sample size."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].rename(columns={"t": "generation"})
     out = pops[["generation", "samples", "particles", "epsilon", "wall_time"]].copy()
     out["acceptance_rate"] = out["particles"] / out["samples"]
     out["runs_total"] = out["samples"].cumsum()
+    out["ess"] = [
+        effective_sample_size(history.get_distribution(m=0, t=int(t))[1]) for t in out["generation"]
+    ]
     return out.reset_index(drop=True)
 
 
@@ -165,11 +177,13 @@ def write_posterior(history: Any, priors: Sequence[Prior], out: Path) -> str:
 
 def report(summary: pd.DataFrame, generations: pd.DataFrame, out: Path) -> str:
     """The generations and the posterior summary as text."""
-    lines = [f"{'generation':>10}{'runs':>8}{'accepted':>10}{'epsilon':>12}{'seconds':>10}"]
+    lines = [
+        f"{'generation':>10}{'runs':>8}{'accepted':>10}{'epsilon':>12}{'seconds':>10}{'ESS':>8}"
+    ]
     for g in generations.itertuples():
         lines.append(
             f"{g.generation:>10}{g.samples:>8}{g.particles:>10}{g.epsilon:>12.2f}"
-            f"{g.wall_time:>10.0f}"
+            f"{g.wall_time:>10.0f}{g.ess:>8.1f}"
         )
     lines.append(f"runs in all: {int(generations['samples'].sum())}\n")
     lines.append(f"{'parameter':<40}{'median':>10}{'90% interval':>24}{'prior':>22}{'width':>7}")
