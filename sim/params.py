@@ -7,7 +7,8 @@ controls all read these declarations, so a parameter is described exactly once.
 Sources are the figures in ``docs/facts.md`` where one exists; "assumption" marks a value chosen
 by judgement and "calibrated" a value fitted to the 2015 record by ``calais-sim calibrate``, whose
 fitted values are read from ``sim/data/calibration.toml`` (see :func:`calibrated` and
-``docs/validation.md``).
+``docs/validation.md``). A parameter that the record informs declares its :class:`Prior`: the
+point fit's search range and the Bayesian calibration's prior.
 """
 
 from __future__ import annotations
@@ -25,8 +26,21 @@ from sim.world.zones import WAYS  # the ways in belong to the map; every per-way
 
 
 @dataclass(frozen=True)
+class Prior:
+    """What is believed of a parameter before the 2015 record is seen: uniform between ``lo``
+    and ``hi`` (log-uniform when ``log``), and why. The bounds are the point fit's search range
+    (``calais-sim calibrate``) and the Bayesian calibration's prior (``--method abc``)."""
+
+    lo: float
+    hi: float
+    why: str
+    log: bool = False
+
+
+@dataclass(frozen=True)
 class Spec:
-    """What a parameter means: its unit, explanation, source and valid range."""
+    """What a parameter means: its unit, explanation, source and valid range, and for a
+    parameter the record informs, its prior."""
 
     unit: str
     doc: str
@@ -34,6 +48,7 @@ class Spec:
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] | None = None
+    prior: Prior | None = None
 
 
 def param(
@@ -44,9 +59,10 @@ def param(
     lo: float | None = None,
     hi: float | None = None,
     choices: tuple[str, ...] | None = None,
+    prior: Prior | None = None,
 ) -> Any:
     """Declare a parameter field with its default and its description."""
-    spec = Spec(unit=unit, doc=doc, source=source, lo=lo, hi=hi, choices=choices)
+    spec = Spec(unit=unit, doc=doc, source=source, lo=lo, hi=hi, choices=choices, prior=prior)
     return field(default=default, metadata={"spec": spec})
 
 
@@ -122,6 +138,13 @@ class Population:
         f"{CALIBRATED} to 3,000 migrants in early July 2015 (UK-France statement, 2 July 2015)",
         0,
         100_000,
+        prior=Prior(
+            20.0,
+            200.0,
+            "the camp's size in early July (3,000) given 2,500 at the start: no count of "
+            "arrivals exists; bounds from no growth without arrivals to the camp doubling in a "
+            "month",
+        ),
     )
     protection_share: float = param(
         0.7,
@@ -188,6 +211,12 @@ class Behaviour:
         "(police union via CNN)",
         -50,
         50,
+        prior=Prior(
+            -12.0,
+            0.0,
+            "the tries a night at the tunnel (about 500 in early July): how readily migrants "
+            "go out is observed only through the tries they make",
+        ),
     )
     crowd_weight: float = param(
         calibrated("behaviour.crowd_weight", 0.0),
@@ -199,6 +228,14 @@ class Behaviour:
         "attempts of July 2015 at the tunnel, BBC, Guardian)",
         0,
         10,
+        prior=Prior(
+            0.0,
+            1.5,
+            "the rise of the tunnel's tries from about 500 a night in early July to about "
+            "1,750 on 27/28 July, by fewer than 400 people: how much a crowd draws others is "
+            "seen only in such a rise; above about 1.5 the first way a crowd takes draws "
+            "everyone",
+        ),
     )
     crowd_shield: float = param(
         0.0,
@@ -229,6 +266,12 @@ class Behaviour:
         "by fewer than 400 people (Guardian, VICE)",
         0,
         0.99,
+        prior=Prior(
+            0.0,
+            0.95,
+            "the night of 27/28 July (about 1,750 tries at the tunnel by fewer than 400 "
+            "people): how many tries a person makes in a night is only seen on such nights",
+        ),
     )
     walk_speed_kmh: float = param(
         4.0,
@@ -253,6 +296,12 @@ class Behaviour:
         "assumption",
         0,
         1,
+        prior=Prior(
+            0.02,
+            0.8,
+            "weight of a migrant's own latest outcome in its belief: an assumption (0.25); "
+            "from hardly learning to forgetting all but the last night",
+        ),
     )
     social_rate: float = param(
         0.15,
@@ -261,6 +310,12 @@ class Behaviour:
         "assumption (Routes and Rumours, Hinsch and Bijak 2023)",
         0,
         1,
+        prior=Prior(
+            0.01,
+            0.6,
+            "daily pull of beliefs towards what the camp hears: an assumption (0.15, after "
+            "Routes and Rumours); from isolated migrants to a camp that shares everything daily",
+        ),
     )
     success_weight: float = param(
         1.0,
@@ -270,6 +325,13 @@ class Behaviour:
         "whatever the other values, against a record that rose; 1.0 keeps the choice elastic)",
         0,
         50,
+        prior=Prior(
+            0.2,
+            3.0,
+            "how strongly the believed chance moves the going-out choice: no figure; 1.0 is "
+            "set by hand, at 2.5 the tunnel's tries fell within June-July against a rising "
+            "record",
+        ),
     )
     distance_weight: float = param(
         0.05,
@@ -371,6 +433,13 @@ class Smuggling:
         "assumption",
         1,
         50,
+        prior=Prior(
+            1.0,
+            10.0,
+            "how much likelier a smuggled try succeeds than a lone one: an assumption (2.5); "
+            "from no advantage to ten times, log-uniform (a ratio)",
+            log=True,
+        ),
     )
     buy_propensity: float = param(
         0.35,
@@ -472,6 +541,12 @@ class Enforcement:
         "(CNN, HuffPost UK)",
         0,
         1,
+        prior=Prior(
+            0.02,
+            0.9,
+            "the interceptions by Eurotunnel (about 180 a day): the share of intrusions that "
+            "Eurotunnel's own security stops is not published",
+        ),
     )
     base_detection_port: float = param(
         calibrated("enforcement.base_detection_port", 0.35),
@@ -483,6 +558,13 @@ class Enforcement:
         "in 21 days; the port of Calais's share assumed 0.45)",
         0,
         1,
+        prior=Prior(
+            0.02,
+            0.9,
+            "the tries stopped at the port (about 170 a day, port and beach ways together, "
+            "21 June - 11 July): the share of hidden migrants the checks find is not "
+            "published; the beach way ends at the same port, so its checks are the port's",
+        ),
     )
     base_detection_beach: float = param(
         calibrated("enforcement.base_detection_beach", 0.35),
@@ -643,6 +725,14 @@ class Risk:
         f"{CALIBRATED} to 9 deaths from 26 June to 29 July 2015 (French Interior Minister)",
         0,
         1,
+        prior=Prior(
+            1e-5,
+            2e-3,
+            "the 9 deaths from 26 June to 29 July 2015: a chance of death per try is never "
+            "recorded; searched on a log scale over two orders of magnitude around the "
+            "hand-set value",
+            log=True,
+        ),
     )
     injury_chance_port: float = param(
         0.0015,
@@ -679,6 +769,19 @@ SECTIONS: dict[str, type] = {
     "risk": Risk,
 }
 """The model's parameter tables, by their name in scenario files."""
+
+
+def prior(key: str) -> Prior:
+    """The prior declared beside the parameter at a dotted key (``section.name``).
+
+    Raises:
+        KeyError: no such parameter, or it declares no prior.
+    """
+    section, _, name = key.partition(".")
+    spec = specs(SECTIONS[section])[name][1]
+    if spec.prior is None:
+        raise KeyError(f"{key} declares no prior")
+    return spec.prior
 
 
 def per_way(section: Any, prefix: str) -> tuple[float, float, float]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim import params
 from sim.evidence import abc
 from sim.evidence.calibration import FREE
 from sim.evidence.defaults import ABC_PRIORS
@@ -133,3 +134,16 @@ def test_abc_recovers_a_known_truth_and_resumes(tmp_path: Path):
     ess, particles = generations["ess"], generations["particles"]
     assert ((ess >= 1) & (ess <= particles * (1 + 1e-9))).all()
     assert (out / "pairs.png").stat().st_size > 0
+
+
+def test_every_prior_is_declared_beside_its_parameter_and_proposes_only_valid_values():
+    for p in (*abc.PRIORS, *FREE):
+        section, _, name = p.key.partition(".")
+        spec = params.specs(params.SECTIONS[section])[name][1]
+        assert spec.prior is not None, p.key
+        assert (p.lo, p.hi, p.log) == (spec.prior.lo, spec.prior.hi, spec.prior.log), p.key
+        # a value the prior can propose is one the scenario loader accepts
+        assert spec.lo <= p.lo < p.hi <= spec.hi, p.key
+        assert not p.log or p.lo > 0, p.key
+    with pytest.raises(KeyError, match="declares no prior"):
+        params.prior("population.initial_migrants")

@@ -3,10 +3,11 @@
 The point fit (:mod:`sim.evidence.calibration`) finds one parameter vector; this module finds a
 posterior: the parameter vectors the June-July 2015 record allows, with weights.
 
-- **Priors** (:data:`PRIORS`) are declared once: the six fitted parameters take the range, scale
-  and reason of their :class:`~sim.evidence.calibration.Free` entry (uniform over its search
-  bounds, log-uniform where it is searched on a log scale); four assumptions that the
-  sensitivity analysis and ``docs/validation.md`` name get their own range and reason.
+- **Priors** (:data:`PRIORS`) are declared once, beside the parameters in :mod:`sim.params`
+  (``prior=Prior(lo, hi, why, log)``): uniform over the range, log-uniform where ``log``. The
+  six fitted parameters' priors are also the point fit's search ranges
+  (:class:`~sim.evidence.calibration.Free`); four assumptions that the sensitivity analysis and
+  ``docs/validation.md`` name have their own.
 - **Summary statistics** are the calibration targets (dated up to 31 July 2015), each taken from
   one run of the scenario; the **distance** is the sum over the targets of
   ((statistic - record) / sd)^2, the point fit's objective for one run.
@@ -39,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import params
 from sim.errors import UsageError, setting
 from sim.evidence.calibration import FREE, Free
 from sim.evidence.defaults import ABC_OUT
@@ -76,6 +78,12 @@ class Prior:
     also: tuple[str, ...] = ()
 
     @classmethod
+    def declared(cls, key: str) -> Prior:
+        """The prior declared beside the parameter in :mod:`sim.params`."""
+        p = params.prior(key)
+        return cls(key, p.lo, p.hi, p.log, p.why)
+
+    @classmethod
     def of(cls, free: Free) -> Prior:
         """The prior of a fitted parameter: its search range, scale and reason."""
         return cls(free.key, free.lo, free.hi, free.log, free.why, free.also)
@@ -111,36 +119,14 @@ class Prior:
         return pyabc.RV("uniform", lo, hi - lo)
 
 
-ASSUMPTIONS: tuple[Prior, ...] = (
-    Prior(
+ASSUMPTIONS: tuple[Prior, ...] = tuple(
+    Prior.declared(key)
+    for key in (
         "behaviour.success_weight",
-        0.2,
-        3.0,
-        why="how strongly the believed chance moves the going-out choice: no figure; 1.0 is "
-        "set by hand, at 2.5 the tunnel's tries fell within June-July against a rising record",
-    ),
-    Prior(
         "behaviour.learning_rate",
-        0.02,
-        0.8,
-        why="weight of a migrant's own latest outcome in its belief: an assumption (0.25); "
-        "from hardly learning to forgetting all but the last night",
-    ),
-    Prior(
         "behaviour.social_rate",
-        0.01,
-        0.6,
-        why="daily pull of beliefs towards what the camp hears: an assumption (0.15, after "
-        "Routes and Rumours); from isolated migrants to a camp that shares everything daily",
-    ),
-    Prior(
         "smuggling.success_multiplier",
-        1.0,
-        10.0,
-        log=True,
-        why="how much likelier a smuggled try succeeds than a lone one: an assumption (2.5); "
-        "from no advantage to ten times, log-uniform (a ratio)",
-    ),
+    )
 )
 """The assumptions that matter most (the sensitivity analysis; docs/validation.md)."""
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import params
 from sim.errors import RunFailed, UsageError, setting
 from sim.evidence import defaults
 from sim.evidence.targets import (
@@ -85,6 +86,13 @@ class Free:
     why: str = ""
     also: tuple[str, ...] = ()
 
+    @classmethod
+    def declared(cls, key: str, start: float, also: tuple[str, ...] = ()) -> Free:
+        """The parameter at ``key``, searched over the prior declared beside it in
+        :mod:`sim.params`; ``start`` is its hand-set value."""
+        p = params.prior(key)
+        return cls(key, p.lo, p.hi, start, p.log, p.why, also)
+
     def to_unit(self, value: float) -> float:
         """The value as a position from 0 (lo) to 1 (hi)."""
         if self.log:
@@ -100,75 +108,17 @@ class Free:
 
 
 FREE: tuple[Free, ...] = (
-    Free(
-        "population.daily_arrivals",
-        20.0,
-        200.0,
-        80.0,
-        why="the camp's size in early July (3,000) given 2,500 at the start: no count of "
-        "arrivals exists; bounds from no growth without arrivals to the camp doubling in a month",
-    ),
-    Free(
-        "behaviour.stay_utility",
-        -12.0,
-        0.0,
-        -5.0,
-        why="the tries a night at the tunnel (about 500 in early July): how readily migrants "
-        "go out is observed only through the tries they make",
-    ),
-    Free(
-        "behaviour.persistence",
-        0.0,
-        0.95,
-        0.6,
-        why="the night of 27/28 July (about 1,750 tries at the tunnel by fewer than 400 "
-        "people): how many tries a person makes in a night is only seen on such nights",
-    ),
-    Free(
-        "enforcement.perimeter_detection_tunnel",
-        0.02,
-        0.9,
-        0.3,
-        why="the interceptions by Eurotunnel (about 180 a day): the share of intrusions that "
-        "Eurotunnel's own security stops is not published",
-    ),
-    Free(
-        "enforcement.base_detection_port",
-        0.02,
-        0.9,
-        0.35,
-        why="the tries stopped at the port (about 170 a day, port and beach ways together, "
-        "21 June - 11 July): the share of hidden migrants the checks find is not published; "
-        "the beach way ends at the same port, so its checks are the port's",
-        also=("enforcement.base_detection_beach",),
-    ),
-    Free(
-        "risk.death_chance_tunnel",
-        1e-5,
-        2e-3,
-        2e-4,
-        log=True,
-        why="the 9 deaths from 26 June to 29 July 2015: a chance of death per try is never "
-        "recorded; searched on a log scale over two orders of magnitude around the hand-set value",
-    ),
+    Free.declared("population.daily_arrivals", 80.0),
+    Free.declared("behaviour.stay_utility", -5.0),
+    Free.declared("behaviour.persistence", 0.6),
+    Free.declared("enforcement.perimeter_detection_tunnel", 0.3),
+    Free.declared("enforcement.base_detection_port", 0.35, ("enforcement.base_detection_beach",)),
+    Free.declared("risk.death_chance_tunnel", 2e-4),
 )
 """The parameters ``calais-sim calibrate`` fits by default, one for each calibration target."""
 
 
-OPTIONAL_FREE: dict[str, Free] = {
-    p.key: p
-    for p in (
-        Free(
-            "behaviour.crowd_weight",
-            0.0,
-            1.5,
-            0.0,
-            why="the rise of the tunnel's tries from about 500 a night in early July to about "
-            "1,750 on 27/28 July, by fewer than 400 people: how much a crowd draws others is seen "
-            "only in such a rise; above about 1.5 the first way a crowd takes draws everyone",
-        ),
-    )
-}
+OPTIONAL_FREE: dict[str, Free] = {p.key: p for p in (Free.declared("behaviour.crowd_weight", 0.0),)}
 """Parameters that are set, not fitted, but that ``calais-sim calibrate --also-fit KEY`` fits
 with the others: to test whether a mechanism the record does not ask for would fit it better
 (``docs/validation.md``, the mechanisms tried for the night of 27/28 July)."""

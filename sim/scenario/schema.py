@@ -84,6 +84,15 @@ def _range(spec: Spec) -> str:
     return f"{_fmt(spec.lo)} – {_fmt(spec.hi)}"
 
 
+def _source(spec: Spec) -> str:
+    """The source, and the prior where the parameter declares one."""
+    if spec.prior is None:
+        return spec.source
+    p = spec.prior
+    scale = "log-uniform" if p.log else "uniform"
+    return f"{spec.source}; prior: {scale}, {_fmt(p.lo)} – {_fmt(p.hi)}"
+
+
 def markdown() -> str:
     """``docs/scenarios.md``: every key of a scenario file, with meaning, unit, default, source."""
     lines = [
@@ -121,7 +130,7 @@ def markdown() -> str:
         for k in g.keys:
             lines.append(
                 f"| `{k.name}` | {k.spec.doc} | {k.spec.unit} | {_fmt(k.default)} | "
-                f"{_range(k.spec)} | {k.spec.source} |"
+                f"{_range(k.spec)} | {_source(k.spec)} |"
             )
         lines.append("")
     return "\n".join(lines)
