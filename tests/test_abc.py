@@ -14,7 +14,7 @@ from sim import params
 from sim.evidence import abc
 from sim.evidence.calibration import FREE
 from sim.evidence.defaults import ABC_PRIORS
-from sim.evidence.posterior import weighted_quantile, write_posterior
+from sim.evidence.posterior import report, weighted_quantile, write_posterior
 from sim.evidence.targets import Target
 from sim.model import CalaisModel
 from sim.scenario.loading import load_scenario
@@ -147,3 +147,29 @@ def test_every_prior_is_declared_beside_its_parameter_and_proposes_only_valid_va
         assert not p.log or p.lo > 0, p.key
     with pytest.raises(KeyError, match="declares no prior"):
         params.prior("population.initial_migrants")
+
+
+def test_the_report_warns_when_a_few_particles_carry_the_weight(tmp_path: Path):
+    summary = pd.DataFrame(
+        [
+            {
+                "parameter": "population.daily_arrivals",
+                "median": 30.0,
+                "ci90_lo": 25.0,
+                "ci90_hi": 35.0,
+                "prior_lo": 20.0,
+                "prior_hi": 200.0,
+                "width_ratio": 0.06,
+            }
+        ]
+    )
+
+    def generations(ess: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"generation": [0, 1], "samples": [150, 300], "particles": [100, 100]}
+            | {"epsilon": [50.0, 20.0], "wall_time": [10.0, 20.0], "ess": [100.0, ess]}
+        )
+
+    assert "warning" not in report(summary, generations(47.0), tmp_path)
+    text = report(summary, generations(5.1), tmp_path)
+    assert "effective sample size is 5.1 of 100 particles" in text

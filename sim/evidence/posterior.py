@@ -27,6 +27,10 @@ from sim.evidence.abc import Prior
 LEVEL = 0.90
 """The credible interval's level."""
 
+LOW_ESS_SHARE = 0.2
+"""Below this share of the particles, the last generation's effective sample size is reported
+as too small for its intervals to be trusted."""
+
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: Sequence[float]) -> np.ndarray:
     """Quantiles of a weighted sample (the inverse of its weighted empirical CDF, interpolated)."""
@@ -185,7 +189,15 @@ def report(summary: pd.DataFrame, generations: pd.DataFrame, out: Path) -> str:
             f"{g.generation:>10}{g.samples:>8}{g.particles:>10}{g.epsilon:>12.2f}"
             f"{g.wall_time:>10.0f}{g.ess:>8.1f}"
         )
-    lines.append(f"runs in all: {int(generations['samples'].sum())}\n")
+    lines.append(f"runs in all: {int(generations['samples'].sum())}")
+    last = generations.iloc[-1]
+    if last["ess"] < LOW_ESS_SHARE * last["particles"]:
+        lines.append(
+            f"warning: the last generation's effective sample size is {last['ess']:.1f} of "
+            f"{int(last['particles'])} particles: a few particles carry the weight, so the "
+            "intervals below are likely too narrow; run with a larger --population"
+        )
+    lines.append("")
     lines.append(f"{'parameter':<40}{'median':>10}{'90% interval':>24}{'prior':>22}{'width':>7}")
     for r in summary.itertuples():
         interval = f"{r.ci90_lo:.3g} - {r.ci90_hi:.3g}"
