@@ -195,7 +195,7 @@ def report(summary: pd.DataFrame, generations: pd.DataFrame, out: Path) -> str:
         lines.append(
             f"warning: the last generation's effective sample size is {last['ess']:.1f} of "
             f"{int(last['particles'])} particles: a few particles carry the weight, so the "
-            "intervals below are likely too narrow; run with a larger --population"
+            "intervals below are likely too narrow; run with more particles a generation"
         )
     lines.append("")
     lines.append(f"{'parameter':<40}{'median':>10}{'90% interval':>24}{'prior':>22}{'width':>7}")
