@@ -42,7 +42,7 @@ import numpy as np
 
 from sim import params
 from sim.errors import UsageError, setting
-from sim.evidence.calibration import FREE, Free
+from sim.evidence.calibration import FREE
 from sim.evidence.defaults import ABC_OUT
 from sim.evidence.targets import Target
 
@@ -52,9 +52,10 @@ RUN_FILE = "abc-run.json"
 KERNEL_SCALING = 4.0
 """Factor on the proposal kernel's covariance (pyabc's ``scaling``; 1 is its default). At 1
 the weights of ten parameters degenerate. Compared on 50 particles over five generations
-(``calibrate --method abc --population 50 --generations 5 --seed 1 --workers 1``, once at each
-scaling), the effective sample sizes of generations 1-4 were 4-12 of 50 at 1, 4-20 at 2 and
-21-24 at 4, with last thresholds of 35, 32 and 32: the wider kernel costs no precision."""
+(``calibrate --method abc --population 50 --generations 5 --seed 1 --workers 1``, once with
+this constant set to each of 1, 2 and 4), the effective sample sizes of generations 1-4 were
+4-12 of 50 at 1, 4-20 at 2 and 21-24 at 4, with last thresholds of 35, 32 and 32: the wider
+kernel costs no precision."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,11 @@ class Prior:
     also: tuple[str, ...] = ()
 
     @classmethod
-    def declared(cls, key: str) -> Prior:
-        """The prior declared beside the parameter in :mod:`sim.params`."""
+    def declared(cls, key: str, also: tuple[str, ...] = ()) -> Prior:
+        """The prior declared beside the parameter in :mod:`sim.params` (``also``: keys tied
+        to it)."""
         p = params.prior(key)
-        return cls(key, p.lo, p.hi, p.log, p.why)
-
-    @classmethod
-    def of(cls, free: Free) -> Prior:
-        """The prior of a fitted parameter: its search range, scale and reason."""
-        return cls(free.key, free.lo, free.hi, free.log, free.why, free.also)
+        return cls(key, p.lo, p.hi, p.log, p.why, also)
 
     @property
     def name(self) -> str:
@@ -129,7 +126,7 @@ ASSUMPTIONS: tuple[Prior, ...] = tuple(
 )
 """The assumptions that matter most (the sensitivity analysis; docs/validation.md)."""
 
-PRIORS: tuple[Prior, ...] = (*(Prior.of(p) for p in FREE), *ASSUMPTIONS)
+PRIORS: tuple[Prior, ...] = (*(Prior.declared(f.key, f.also) for f in FREE), *ASSUMPTIONS)
 """Every prior ``calais-sim calibrate --method abc`` knows, fitted parameters first."""
 
 
