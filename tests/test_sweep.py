@@ -549,3 +549,31 @@ def test_local_workers_collect_garbage_less_often_and_this_process_is_left_as_it
     with executors._collecting_less():
         assert gc.get_threshold()[0] == executors.YOUNG_COLLECTION_EVERY
     assert gc.get_threshold() == before
+
+
+STOP_WHILE_SENDING = """
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from sim.runs.executors import process_pool, stop_pool
+
+for stop in range(5):
+    pool = process_pool(2)
+    pending = {pool.submit(bytes, 1_000_000) for _ in range(8)}
+    until = time.monotonic() + 0.05 * (stop + 1)
+    while time.monotonic() < until:
+        done, pending = wait(pending, timeout=0.01, return_when=FIRST_COMPLETED)
+        pending |= {pool.submit(bytes, 1_000_000) for _ in done}
+    stop_pool(pool)
+print("stopped")
+"""
+
+
+def test_a_pool_stopped_while_its_workers_send_results_lets_the_process_exit():
+    """Workers terminated half-way through sending a result (a megabyte each, so that most
+    stops land in one) leave no reader waiting for the rest: the process exits (before the
+    fix it waited for ever, and a sweep stopped by Ctrl-C did not exit)."""
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_WHILE_SENDING], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"

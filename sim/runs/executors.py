@@ -166,6 +166,12 @@ def stop_pool(pool: Any) -> None:
         proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
+    # A worker terminated while it sent a result leaves half a message in the results pipe:
+    # the pool's thread that reads it would wait for the rest for ever, and keep this process
+    # from exiting. With this process's own end for writing closed, it reads end of file.
+    results = getattr(pool, "_result_queue", None)
+    if results is not None:
+        results._writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
