@@ -167,17 +167,24 @@ _TOTALS = np.array(
     ]
 )
 """Where :func:`count_tries` adds its totals."""
+_NONE = 4
+"""The code of a try that neither crossed, was stopped, was found nor died."""
 
 
 def count_tries(
     model: CalaisModel, way: np.ndarray, smuggled: np.ndarray, hour: HourOfTries
 ) -> None:
     """Add an hour of tries to the day's outcomes, by name."""
-    # the per-way counts of every outcome in one bincount over (outcome, way) codes
-    masks = np.stack([hour.crosses, hour.stopped, hour.found, hour.detected, hour.dies])
-    codes = (np.arange(len(masks))[:, None] * len(WAYS) + way)[masks]
-    per_way = np.bincount(codes, minlength=len(masks) * len(WAYS))
-    crossed, stopped, found, detected, dies = per_way.reshape(len(masks), len(WAYS))
+    # a try crosses, is stopped, is found or dies, or none of these (one code each, as the
+    # masks exclude each other): the per-way counts of all four in one bincount
+    kind = np.full(way.size, _NONE, dtype=np.intp)
+    for code, mask in enumerate((hour.crosses, hour.stopped, hour.found, hour.dies)):
+        kind[mask] = code
+    kind *= len(WAYS)
+    kind += way
+    per_way = np.bincount(kind, minlength=(_NONE + 1) * len(WAYS))[: _NONE * len(WAYS)]
+    crossed, stopped, found, dies = per_way.reshape(_NONE, len(WAYS))
+    detected = stopped + found
     values = model.counter.values
     values[_BY_WAY] += np.concatenate([hour.tries, crossed, stopped, found, detected, dies])
     values[_TOTALS] += [
