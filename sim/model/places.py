@@ -44,22 +44,24 @@ def sell_places(
             continue
         here = rng.permutation(here)
         # the networks serve the shuffled buyers in turn, each up to its places
-        ends = np.cumsum([max(0, n.places) for n in nets], dtype=np.int64)
-        start = min(here.size, int(ends[-1])) if nets else 0
+        n_sold, left = [], here.size
+        for net in nets:
+            n_sold.append(min(max(0, net.places), left))
+            left -= n_sold[-1]
+        start = here.size - left
         if start:
             sold = here[:start]
-            owner = np.searchsorted(ends, np.arange(start), side="right")
+            owner = np.repeat(np.arange(len(nets)), n_sold)
             price = np.array([n.price for n in nets], dtype=np.float64)[owner]
             paid = m.money[sold] >= price
             m.money[sold[paid]] -= price[paid]
             m.victim[sold[~paid]] = True
             m.network[sold] = np.array([n.unique_id for n in nets])[owner]
-            n_sold = np.bincount(owner, minlength=len(nets)).tolist()
             n_paid = np.bincount(owner[paid], minlength=len(nets)).tolist()
         else:
-            n_sold = n_paid = [0] * len(nets)
+            n_paid = n_sold
         for net, s, p in zip(nets, n_sold, n_paid, strict=True):
             net.sell(s, p)
             revenue += float(p) * net.price
-        model.unmet_demand += max(0, here.size - start)
+        model.unmet_demand += left
     values[i_revenue] = revenue
