@@ -305,3 +305,41 @@ def test_choose_offers_the_ways_where_networks_have_places_to_those_who_can_pay(
     assert list(seen["offered"]) == [True, False, True]
     assert list(seen["can_pay"]) == [True, False, True]  # the price is 500
     assert seen["belief"].tolist() == model.migrants.belief[[2, 0, 1]].tolist()
+
+
+# --- tries.count_tries ---------------------------------------------------------------------
+
+
+def test_an_hour_s_outcomes_are_counted_per_way_from_each_try_s_own_outcome():
+    """count_tries codes each try by the one outcome it had; so its counts must equal each
+    mask's per-way count, which holds only if no try has two of them."""
+    from sim.model import CalaisModel
+    from sim.params import WAYS
+
+    from .conftest import small
+
+    model = CalaisModel(small("baseline"), seed=np.random.SeedSequence(11))
+    model.run(1)  # the day's units, fences and chances are set
+    rng = np.random.default_rng(4)
+    way = rng.integers(0, 3, 3000)
+    smuggled = rng.random(3000) < 0.3
+    for name in ("death_chance", "injury_chance", "fence_levels", "cross_chance"):
+        setattr(model, name, np.array([0.1, 0.2, 0.3]))  # every outcome happens at every way
+    h = HourOfTries(model, way, smuggled)
+    before = model.counter.values.copy()
+    tries.count_tries(model, way, smuggled, h)
+    added = dict(zip(model.counter.index, model.counter.values - before, strict=True))
+    masks = {
+        "crossings": h.crosses,
+        "intrusions_stopped": h.stopped,
+        "finds": h.found,
+        "detections": h.detected,
+        "deaths": h.dies,
+    }
+    for outcome, mask in masks.items():
+        per_way = np.bincount(way[mask], minlength=3)
+        assert per_way.min() > 0, outcome  # the test sees every outcome at every way
+        assert [added[f"{outcome}_{w}"] for w in WAYS] == per_way.tolist(), outcome
+    assert added["attempts_total"] == 3000
+    assert added["crossings_total"] == h.crosses.sum()
+    assert added["detections"] == h.detected.sum()
