@@ -6,14 +6,18 @@ Each workload runs in a fresh Python subprocess, one after the other:
    length), and ``full-package@n``: full-package for 60 days at ``n`` initial migrants with daily
    arrivals scaled alike (the file's 80 a day at 2,500, times n / 2,500). Timed: building the
    model and ``run()``, which returns the daily table. Migrant-days are the sum over the days of
-   ``migrants_present``. Peak memory is the subprocess's ``ru_maxrss``, read right after these
-   runs and before step 2.
+   ``migrants_present``. A first run, not timed, gives these and warms up; peak memory is the
+   subprocess's ``ru_maxrss``, read right after it and before any run of step 2.
 2. Mesa's ``BoltzmannWealth`` for 60 steps with as many agents as the workload has migrants:
    ``n`` for ``name@n``, the mean number present for a scenario at its own size; on a square grid
    with one cell per agent. Timed: building the model and the 60 steps, data collection included.
 
-Each timing is the best of ``--repeats`` runs (same seed), each after ``gc.collect()``. The ratio
-is migrant-days per second over Boltzmann agent-steps per second. ``--phases W`` times one run of
+After that first run the two models take turns (Boltzmann, Calais, Boltzmann, Calais, ...), so
+that each Calais run has a Boltzmann run next to it in time. Each timing is the best of
+``--repeats`` runs (same seed), each after ``gc.collect()``. The ratio is migrant-days per
+second over Boltzmann agent-steps per second, from the two best times; ``pairs`` is the range of
+the ratios of the ``--repeats`` pairs taken one by one, which shows how much the machine's speed
+moved during the measurement. ``--phases W`` times one run of
 workload ``W`` by phase of the day. Usage::
 
     .venv/bin/python benchmarks/throughput.py     # the four workloads of WORKLOADS
@@ -93,79 +97,95 @@ def load(workload: str) -> Any:
     )
 
 
-def time_calais(workload: str, repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` time of building the model and ``run()`` (the scenario's days)."""
+def run_calais(scenario: Any) -> dict[str, float]:
+    """One timed run of the Calais model (building it and ``run()``), after ``gc.collect()``."""
     from sim.model import CalaisModel
 
-    scenario = load(workload)
-    best = math.inf
-    migrant_days = mean_present = 0.0
-    for _ in range(repeats):
-        gc.collect()
-        started = time.perf_counter()
-        model = CalaisModel(scenario, seed=SEED)
-        frame = model.run()
-        best = min(best, time.perf_counter() - started)
-        migrant_days = float(frame["migrants_present"].sum())
-        mean_present = float(frame["migrants_present"].mean())
-        del model, frame
+    gc.collect()
+    started = time.perf_counter()
+    frame = CalaisModel(scenario, seed=SEED).run()
+    seconds = time.perf_counter() - started
     return {
-        "seconds": best,
-        "migrant_days": migrant_days,
-        "mean_present": mean_present,
+        "seconds": seconds,
+        "migrant_days": float(frame["migrants_present"].sum()),
+        "mean_present": float(frame["migrants_present"].mean()),
+    }
+
+
+def time_calais(workload: str, repeats: int) -> dict[str, float]:
+    """Best-of-``repeats`` time of building the model and ``run()`` (the scenario's days)."""
+    scenario = load(workload)
+    runs = [run_calais(scenario) for _ in range(repeats)]
+    return {
+        **runs[-1],
+        "seconds": min(r["seconds"] for r in runs),
         "initial": float(scenario.population.initial_migrants),
         "days": float(scenario.days),
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def time_boltzmann(n: int, repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` time of building BoltzmannWealth with ``n`` agents and 60 steps."""
+def grid_side(n: int) -> int:
+    """The side of BoltzmannWealth's square grid for ``n`` agents: about one cell an agent."""
+    return max(1, round(math.sqrt(n)))
+
+
+def run_boltzmann(n: int) -> float:
+    """Seconds to build BoltzmannWealth with ``n`` agents and run 60 steps, after
+    ``gc.collect()``."""
     from mesa.examples.basic.boltzmann_wealth_model.model import (
         BoltzmannScenario,
         BoltzmannWealth,
     )
 
-    side = max(1, round(math.sqrt(n)))
-    best = math.inf
-    for _ in range(repeats):
-        gc.collect()
-        started = time.perf_counter()
-        model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=SEED))
-        for _ in range(DAYS):
-            model.step()
-        best = min(best, time.perf_counter() - started)
-        del model
-    return {"seconds": best, "grid_side": side}
+    side = grid_side(n)
+    gc.collect()
+    started = time.perf_counter()
+    model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=SEED))
+    for _ in range(DAYS):
+        model.step()
+    return time.perf_counter() - started
 
 
 def agents_of(workload: str, calais: dict[str, float]) -> int:
     """The Boltzmann size a workload is compared with: the initial migrants of a sized
-    workload (``name@n``), the mean number present of a scenario run at its own size."""
+    workload (``name@n``), the mean number present for a scenario run at its own size."""
     return int(calais["initial"]) if "@" in workload else round(calais["mean_present"])
 
 
 def measure(workload: str, repeats: int) -> dict[str, Any]:
-    """Both timings for one workload, in this process (meant to be a fresh subprocess)."""
-    calais = time_calais(workload, repeats)
-    n = agents_of(workload, calais)
-    boltz = time_boltzmann(n, repeats)
-    md_per_s = calais["migrant_days"] / calais["seconds"]
-    steps_per_s = n * DAYS / boltz["seconds"]
+    """Both timings for one workload, in this process (meant to be a fresh subprocess).
+
+    A first Calais run gives the sizes and the peak memory, and warms up; then the two models
+    take turns, so that each Calais run has a Boltzmann run next to it in time: a drift in the
+    machine's speed moves both timings of a pair alike, and the spread of the pairs' ratios
+    shows it.
+    """
+    calais = time_calais(workload, 1)
+    scenario, n = load(workload), agents_of(workload, calais)
+    calais_s, boltz_s = [], []
+    for _ in range(repeats):
+        boltz_s.append(run_boltzmann(n))
+        calais_s.append(run_calais(scenario)["seconds"])
+    md = calais["migrant_days"]
+    pair_ratios = [md * b / (c * n * DAYS) for c, b in zip(calais_s, boltz_s, strict=True)]
+    md_per_s = md / min(calais_s)
+    steps_per_s = n * DAYS / min(boltz_s)
     return {
         "boltzmann_agents": n,
         "migrant_days_per_s": md_per_s,
         "boltzmann_agent_steps_per_s": steps_per_s,
         "ratio": md_per_s / steps_per_s,
-        "ratio_n_x_days": n * calais["days"] / calais["seconds"] / steps_per_s,
+        "ratio_n_x_days": n * calais["days"] / min(calais_s) / steps_per_s,
+        "pair_ratios": pair_ratios,
         "peak_rss_mb": calais["peak_rss_mb"],
-        "migrant_days": calais["migrant_days"],
+        "migrant_days": md,
         "days": calais["days"],
-        "calais_seconds": calais["seconds"],
-        "us_per_hour": calais["seconds"] / (calais["days"] * 24) * 1e6,
-        "boltzmann_seconds": boltz["seconds"],
-        "boltzmann_grid": f"{boltz['grid_side']}x{boltz['grid_side']}",
-        "seconds_per_migrant_day": calais["seconds"] / calais["migrant_days"],
+        "calais_seconds": min(calais_s),
+        "us_per_hour": min(calais_s) / (calais["days"] * 24) * 1e6,
+        "boltzmann_seconds": min(boltz_s),
+        "boltzmann_grid": f"{grid_side(n)}x{grid_side(n)}",
+        "seconds_per_migrant_day": min(calais_s) / md,
     }
 
 
@@ -335,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"each workload vs BoltzmannWealth at its size, {DAYS} steps; best of {args.repeats}")
     print(
         f"{'workload':<20} {'days':>4} {'agents':>7} {'migrant-days':>12} {'calais s':>8} "
-        f"{'us/hour':>8} {'boltz s':>8} {'ratio':>6} {'(n x days)':>10} {'peak MB':>8}"
+        f"{'us/hour':>8} {'boltz s':>8} {'ratio':>6} {'(n x days)':>10} {'peak MB':>8} "
+        f"{'pairs':>11}"
     )
     runs: dict[str, Any] = {}
     for workload in args.workloads:
@@ -344,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{workload:<20} {r['days']:>4.0f} {r['boltzmann_agents']:>7,} "
             f"{r['migrant_days']:>12,.0f} {r['calais_seconds']:>8.3f} {r['us_per_hour']:>8.1f} "
             f"{r['boltzmann_seconds']:>8.3f} {r['ratio']:>6.1f} {r['ratio_n_x_days']:>10.1f} "
-            f"{r['peak_rss_mb']:>8.0f}",
+            f"{r['peak_rss_mb']:>8.0f} "
+            f"{min(r['pair_ratios']):>5.1f}-{max(r['pair_ratios']):<5.1f}",
             flush=True,
         )
     result: dict[str, Any] = {"workloads": runs, "machine": info}
