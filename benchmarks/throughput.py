@@ -17,8 +17,8 @@ that each Calais run has a Boltzmann run next to it in time. Each timing is the 
 ``--repeats`` runs (same seed), each after ``gc.collect()``. The ratio is migrant-days per
 second over Boltzmann agent-steps per second, from the two best times; ``pairs`` is the range of
 the ratios of the ``--repeats`` pairs taken one by one, which shows how much the machine's speed
-moved during the measurement. ``--phases W`` times one run of
-workload ``W`` by phase of the day. Usage::
+moved during the measurement. ``--phases W`` times one run of workload ``W`` by phase of the
+day. Usage::
 
     .venv/bin/python benchmarks/throughput.py     # the four workloads of WORKLOADS
     .venv/bin/python benchmarks/throughput.py --workloads calais-2015 --json out.json
