@@ -262,14 +262,14 @@ class Behaviour:
         "probability",
         "Chance that a migrant whose try failed (blocked by a fence, stopped at the perimeter, "
         "no way aboard) tries again the next night hour; otherwise it walks back (ODD 7.4).",
-        f"{CALIBRATED} to about 1,750 tries at the tunnel on the night of 27/28 July 2015, "
-        "by fewer than 400 people (Guardian, VICE)",
+        f"{CALIBRATED} to about 1,750 tries at the tunnel on the nights of 27/28 and 28/29 "
+        "July 2015, by 200 to 1,000 people (Guardian, VICE, AFP, CNN)",
         0,
         0.99,
         prior=Prior(
             0.0,
             0.95,
-            "the night of 27/28 July (about 1,750 tries at the tunnel by fewer than 400 "
+            "the nights of 27-29 July (about 1,750 tries at the tunnel by 200 to 1,000 "
             "people): how many tries a person makes in a night is only seen on such nights",
         ),
     )
@@ -537,15 +537,15 @@ class Enforcement:
         "probability",
         "Chance that an intrusion at the tunnel terminal's perimeter is stopped by Eurotunnel's "
         "guards and cameras, without mobile units.",
-        f"{CALIBRATED} to about 180 interceptions a day by Eurotunnel, Jan-Jul 2015 "
-        "(CNN, HuffPost UK)",
+        f"{CALIBRATED} to the interceptions by Eurotunnel in June-July 2015, 180 to 638 a day "
+        "(37,000 from January to 28 July: CNN, HuffPost UK)",
         0,
         1,
         prior=Prior(
             0.02,
             0.9,
-            "the interceptions by Eurotunnel (about 180 a day): the share of intrusions that "
-            "Eurotunnel's own security stops is not published",
+            "the interceptions by Eurotunnel (180 to 638 a day in June-July): the share of "
+            "intrusions that Eurotunnel's own security stops is not published",
         ),
     )
     base_detection_port: float = param(

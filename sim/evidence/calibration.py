@@ -115,7 +115,8 @@ FREE: tuple[Free, ...] = (
     Free.declared("enforcement.base_detection_port", 0.35, ("enforcement.base_detection_beach",)),
     Free.declared("risk.death_chance_tunnel", 2e-4),
 )
-"""The parameters ``calais-sim calibrate`` fits by default, one for each calibration target."""
+"""The parameters ``calais-sim calibrate`` fits by default: six, against the eight calibration
+targets of ``sim/data/targets.toml``."""
 
 
 OPTIONAL_FREE: dict[str, Free] = {p.key: p for p in (Free.declared("behaviour.crowd_weight", 0.0),)}

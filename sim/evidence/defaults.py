@@ -42,7 +42,7 @@ ABC_OUT = "results/abc"
 """Where ``calibrate --method abc`` keeps its history and writes the posterior."""
 ABC_POPULATION = 100
 ABC_GENERATIONS = 4
-ABC_MIN_EPSILON = 7.0
-"""Stop once the threshold falls to this (7 targets: a z of 1 on average)."""
+ABC_MIN_EPSILON = 8.0
+"""Stop once the threshold falls to this (8 calibration targets: a z of 1 on average)."""
 ABC_PRIORS = 10
 """How many parameters have a prior (sim.evidence.abc.PRIORS; checked by tests/test_abc.py)."""

@@ -161,7 +161,7 @@ def other_figures(frames: Sequence[pd.DataFrame]) -> list[Other]:
                 f"{mid:,.0f} tries (95% of replicates {lo:,.0f} - {hi:,.0f}) by "
                 f"{np.median(people):,.0f} people ({per_person:.1f} tries a person)",
                 "tries a person come from behaviour.persistence (the stopping rule within a "
-                "night); the tries are a calibration target, the people are not",
+                "night); the tries and the people of 27-29 July are calibration targets",
                 "Guardian; VICE (Eurotunnel)",
             )
         )
