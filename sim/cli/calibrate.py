@@ -169,8 +169,9 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY",
-        help="also fit a parameter that is normally set (repeatable; for now "
-        "behaviour.crowd_weight), to test a mechanism against the record",
+        help="also fit a parameter that is normally set (repeatable; "
+        "behaviour.crowd_weight or behaviour.success_weight), to test a mechanism against "
+        "the record",
     )
     p.add_argument(
         "--popsize",

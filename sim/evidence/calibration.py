@@ -119,10 +119,17 @@ FREE: tuple[Free, ...] = (
 targets of ``sim/data/targets.toml``."""
 
 
-OPTIONAL_FREE: dict[str, Free] = {p.key: p for p in (Free.declared("behaviour.crowd_weight", 0.0),)}
+OPTIONAL_FREE: dict[str, Free] = {
+    p.key: p
+    for p in (
+        Free.declared("behaviour.crowd_weight", 0.0),
+        Free.declared("behaviour.success_weight", 1.0),
+    )
+}
 """Parameters that are set, not fitted, but that ``calais-sim calibrate --also-fit KEY`` fits
 with the others: to test whether a mechanism the record does not ask for would fit it better
-(``docs/validation.md``, the mechanisms tried for the night of 27/28 July)."""
+(``docs/validation.md``: the mechanisms tried for the night of 27/28 July, and the choice's
+elasticity tried against the re-read record)."""
 
 
 def free_parameters(also: Sequence[str] = ()) -> tuple[Free, ...]:

@@ -47,7 +47,7 @@ VALIDATION_SEED = defaults.VALIDATION_SEED
 
 
 NIGHT_OF_27_JULY = dt.date(2015, 7, 27)
-"""The night of 27/28 July 2015: about 2,000 tries at the tunnel by fewer than 400 people."""
+"""The night of 27/28 July 2015: about 2,000 tries at the tunnel by 200 to 1,000 people."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def other_figures(frames: Sequence[pd.DataFrame]) -> list[Other]:
         out.append(
             Other(
                 "tunnel tries, night of 27/28 July 2015",
-                "about 2,000 tries at the terminal, by fewer than 400 people",
+                "about 2,000 tries at the terminal, by 200 to 1,000 people",
                 f"{mid:,.0f} tries (95% of replicates {lo:,.0f} - {hi:,.0f}) by "
                 f"{np.median(people):,.0f} people ({per_person:.1f} tries a person)",
                 "tries a person come from behaviour.persistence (the stopping rule within a "
