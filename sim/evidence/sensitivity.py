@@ -83,7 +83,12 @@ FACTORS: tuple[Factor, ...] = (
     Factor("behaviour.social_rate", 0.02, 0.4, "assumption: a seventh to nearly 3 times"),
     Factor("smuggling.buy_propensity", 0.1, 0.6, "assumption"),
     Factor("smuggling.success_multiplier", 1.0, 5.0, "assumption: no help to twice the default"),
-    Factor("enforcement.base_detection_port", 0.05, 0.6, "around the fitted value"),
+    Factor(
+        "enforcement.base_detection_port",
+        0.02,
+        0.6,
+        "from the fitted value (the calibration's lower bound) to most lorries searched",
+    ),
     Factor("enforcement.base_detection_tunnel", 0.05, 0.6, "around the fitted value"),
     Factor("enforcement.unit_efficacy", 0.2, 0.9, "assumption"),
     Factor("enforcement.catches_per_unit_hour", 2.0, 12.0, "assumption: a third to twice"),
