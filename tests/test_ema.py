@@ -40,7 +40,7 @@ def policy(name: str, fence: bool) -> Sample:
 
 
 def test_perform_experiments_runs_scenarios_by_policies_by_replications():
-    model = ema_model(replications=2, days=15)
+    model = ema_model(replications=2, days=45)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         experiments, outcomes = perform_experiments(
@@ -58,12 +58,16 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
     assert np.allclose(
         outcomes["crossings_port"], outcomes["crossings_port_replicates"].mean(axis=1)
     )
-    # The lever moves its outcome: in every scenario the port fence cuts crossings at the port.
+    # The lever moves its outcome: the port fence cuts crossings at the port in every scenario
+    # where the port carries enough of them to tell (in corners of the uncertainty space where
+    # its checks find most, a few tens in 45 days, the difference is chance), and over all.
     by = experiments.assign(crossings=outcomes["crossings_port"])
     table = by.pivot_table(index="scenario", columns="policy", values="crossings")
     assert len(table) == 4
-    assert (table["port fence"] < table["no fence"]).all()
-    assert table["port fence"].sum() < 0.85 * table["no fence"].sum()
+    busy = table["no fence"] > 50
+    assert busy.sum() >= 2
+    assert (table["port fence"][busy] < 0.7 * table["no fence"][busy]).all()
+    assert table["port fence"].sum() < 0.7 * table["no fence"].sum()
     # Replications differ (they are seeded apart), experiments share their seeds.
     assert (
         outcomes["attempts_total_replicates"][:, 0] != outcomes["attempts_total_replicates"][:, 1]
