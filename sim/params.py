@@ -282,12 +282,22 @@ class Behaviour:
         10,
     )
     prior_success: float = param(
-        0.08,
+        calibrated("behaviour.prior_success", 0.08),
         "probability",
-        "What a newcomer believes a night's try at any way in achieves.",
-        "assumption",
+        "What the camp believes a night's try at any way in achieves at the start (each "
+        "migrant's belief and the camp's news on day 0).",
+        f"{CALIBRATED} to how the tries of June and July 2015 move as the camp learns",
         0.0001,
         1,
+        prior=Prior(
+            0.003,
+            0.15,
+            "the camp's belief in a night's chance on 1 June 2015: no figure; seen in how the "
+            "tries of June and July move as the camp learns what the ways give (a camp that "
+            "starts out believing more goes out less as it learns); from a third of a percent "
+            "to twice the hand-set value (0.08), log-uniform",
+            log=True,
+        ),
     )
     learning_rate: float = param(
         0.25,
@@ -321,8 +331,9 @@ class Behaviour:
         1.0,
         "utility/log-chance",
         "Weight of the log of the believed chance in choosing to go out and which way.",
-        "assumption (at 2.5, tries at the tunnel fell to a sixth within June and July 2015 "
-        "whatever the other values, against a record that rose; 1.0 keeps the choice elastic)",
+        "assumption (at 2.5, with every newcomer's belief at 0.08, tries at the tunnel fell to "
+        "a sixth within June and July 2015 against a record that rose; 1.0 keeps the choice "
+        "elastic; fitted with the others it came out at 0.40 and 1.4, docs/validation.md)",
         0,
         50,
         prior=Prior(

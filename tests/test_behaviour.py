@@ -7,6 +7,12 @@ margins well outside the replicate noise.
 
 from __future__ import annotations
 
+import numpy as np
+
+from sim.model.agents import CAMP
+from sim.model.calais import CalaisModel
+from sim.params import WAYS
+
 from .conftest import replicate_means, small
 
 
@@ -87,3 +93,19 @@ def test_the_hopeless_move_along_the_coast():
     )
     assert stays["displaced"] == 0 and stays["departures"] == 0
     assert hopeless["displaced"] > 1.0 * hopeless["departures"] > 0
+
+
+def test_newcomers_hear_the_camp_so_a_closed_way_deters_them_too():
+    # no one can cross at the tunnel: the camp's news of it falls, and those who arrive believe
+    # the news, not the starting prior (with a fixed prior, the day's newcomers would hold it)
+    scenario = small("baseline", "traffic.cross_chance_tunnel=0.0", "days=30")
+    model = CalaisModel(scenario, seed=3)
+    frame = model.run()
+    m, tunnel = model.migrants, WAYS.index("tunnel")
+    camp = np.flatnonzero(m.state[: m.high] == CAMP)
+    prior = scenario.behaviour.prior_success
+    assert frame["arrivals"].sum() > 500  # newcomers came every day
+    assert model.news[tunnel] < 0.05 * prior
+    assert m.belief[camp, tunnel].max() < 0.25 * prior
+    # the ways that stay open keep their news
+    assert model.news[WAYS.index("port")] > 5 * model.news[tunnel]

@@ -134,10 +134,11 @@ def arrivals_model(rng: Rng, appeal_mean: float = 0.75, **levers) -> Stub:
         params=SimpleNamespace(population=population, behaviour=behaviour),
         levers=SimpleNamespace(**lever),
         arrivals_due=deque([1.0]),
+        news=np.array([0.02, 0.05, 0.01]),  # what the camp says of each way today
     )
 
 
-def test_newcomers_have_money_appeal_claims_and_priors_and_nothing_left_over():
+def test_newcomers_have_money_appeal_claims_and_the_camps_news_and_nothing_left_over():
     rng = Rng(
         standard_normal=[[0.0, 1.0, -2.0]],
         beta=[[0.1, 0.5, 0.9]],
@@ -159,7 +160,8 @@ def test_newcomers_have_money_appeal_claims_and_priors_and_nothing_left_over():
     assert rng.calls[1] == ("beta", 6.0, 2.0, 3)
     assert m.appeal[:3] == pytest.approx([0.1, 0.5, 0.9])
     assert list(m.claim[:3]) == [True, False, False]  # protection share 0.4
-    assert m.belief[:3] == pytest.approx(np.full((3, 3), 0.3))
+    # a newcomer believes what the camp says of each way, not the prior it started from
+    assert m.belief[:3] == pytest.approx(np.tile([0.02, 0.05, 0.01], (3, 1)))
     assert model.registered == [[0, 1, 2]]
     assert m.high == 3
 

@@ -5,7 +5,7 @@ posterior: the parameter vectors the June-July 2015 record allows, with weights.
 
 - **Priors** (:data:`PRIORS`) are declared once, beside the parameters in :mod:`sim.params`
   (``prior=Prior(lo, hi, why, log)``): uniform over the range, log-uniform where ``log``. The
-  six fitted parameters' priors are also the point fit's search ranges
+  seven fitted parameters' priors are also the point fit's search ranges
   (:class:`~sim.evidence.calibration.Free`); four assumptions that the sensitivity analysis and
   ``docs/validation.md`` name have their own.
 - **Summary statistics** are the calibration targets (dated up to 31 July 2015), each taken from

@@ -114,8 +114,9 @@ FREE: tuple[Free, ...] = (
     Free.declared("enforcement.perimeter_detection_tunnel", 0.3),
     Free.declared("enforcement.base_detection_port", 0.35, ("enforcement.base_detection_beach",)),
     Free.declared("risk.death_chance_tunnel", 2e-4),
+    Free.declared("behaviour.prior_success", 0.08),
 )
-"""The parameters ``calais-sim calibrate`` fits by default: six, against the eight calibration
+"""The parameters ``calais-sim calibrate`` fits by default: seven, against the eight calibration
 targets of ``sim/data/targets.toml``."""
 
 

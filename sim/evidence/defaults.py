@@ -44,5 +44,5 @@ ABC_POPULATION = 100
 ABC_GENERATIONS = 4
 ABC_MIN_EPSILON = 8.0
 """Stop once the threshold falls to this (8 calibration targets: a z of 1 on average)."""
-ABC_PRIORS = 10
+ABC_PRIORS = 11
 """How many parameters have a prior (sim.evidence.abc.PRIORS; checked by tests/test_abc.py)."""

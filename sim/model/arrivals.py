@@ -5,7 +5,8 @@ Each day ``population.daily_arrivals`` x the measures' ``arrivals_factor`` are e
 newcomers are a Poisson draw around what is due today. Each newcomer has money (log-normal
 around ``population.money_median_eur``), a pull to the UK (a beta draw around
 ``population.uk_appeal_mean``), a strong claim to protection or not
-(``population.protection_share``) and the prior belief ``behaviour.prior_success`` for every way.
+(``population.protection_share``) and, for every way, the belief the camp's news holds of it
+that day (newcomers hear the camp: ODD 7.1, 7.8). On day 0 the news is ``behaviour.prior_success``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ APPEAL_CONCENTRATION = 8.0  # of the beta draw of the pull to the UK: the spread
 
 
 def newcomers(model: CalaisModel, n: int) -> None:
-    """``n`` newcomers join the camp with money, a pull to the UK, a claim or not, and priors."""
+    """``n`` newcomers join the camp with money, a pull to the UK, a claim or not, and the
+    camp's news of each way as their beliefs."""
     if n <= 0:
         return
     pop, m, rng = model.params.population, model.migrants, model.rng
@@ -41,7 +43,7 @@ def newcomers(model: CalaisModel, n: int) -> None:
     m.network[rows] = -1
     m.victim[rows] = False
     m.recovered_day[rows] = 0
-    m.belief[rows] = model.params.behaviour.prior_success
+    m.belief[rows] = model.news
     model.register_migrants(rows.tolist())
 
 
