@@ -45,16 +45,16 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
         warnings.simplefilter("ignore")
         experiments, outcomes = perform_experiments(
             model,
-            scenarios=4,
+            scenarios=8,
             policies=[policy("no fence", False), policy("port fence", True)],
             evaluator=SequentialEvaluator(model),
             # A fixed sample of scenarios: some corners of the uncertainty space see almost no
             # crossings at the port in 15 days, so an unseeded draw made this test flaky.
             uncertainty_sampling_kwargs={"rng": 0},
         )
-    assert len(experiments) == 8
-    assert outcomes["crossings_port"].shape == (8,)
-    assert outcomes["crossings_port_replicates"].shape == (8, 2)
+    assert len(experiments) == 16
+    assert outcomes["crossings_port"].shape == (16,)
+    assert outcomes["crossings_port_replicates"].shape == (16, 2)
     assert np.allclose(
         outcomes["crossings_port"], outcomes["crossings_port_replicates"].mean(axis=1)
     )
@@ -63,7 +63,7 @@ def test_perform_experiments_runs_scenarios_by_policies_by_replications():
     # its checks find most, a few tens in 45 days, the difference is chance), and over all.
     by = experiments.assign(crossings=outcomes["crossings_port"])
     table = by.pivot_table(index="scenario", columns="policy", values="crossings")
-    assert len(table) == 4
+    assert len(table) == 8
     busy = table["no fence"] > 50
     assert busy.sum() >= 2
     assert (table["port fence"][busy] < 0.7 * table["no fence"][busy]).all()
